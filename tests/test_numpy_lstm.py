@@ -1,0 +1,81 @@
+"""lstm_forward / lstm_backward against torch.nn.LSTM, torch autograd and finite differences."""
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_helpers import lstm_backward, lstm_forward, params_from_torch
+from reference import finite_difference, module_with_params, random_params
+
+SHAPES = [(1, None, 1, 1), (5, None, 3, 4), (6, 3, 2, 5), (3, 1, 4, 2)]
+
+
+def make_case(seed, steps, batch, input_size, hidden):
+    rng = np.random.default_rng(seed)
+    lead = (steps,) if batch is None else (steps, batch)
+    x = rng.normal(size=lead + (input_size,))
+    h0, c0 = rng.normal(size=(2,) + lead[1:] + (hidden,))
+    dh = rng.normal(size=lead + (hidden,))
+    return x, random_params(rng, input_size, hidden, gates=4), (h0, c0), dh
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_forward_and_backward_match_torch_lstm(shape):
+    x, params, (h0, c0), dh = make_case(0, *shape)
+    module = module_with_params("LSTM", params)
+    x_t = torch.tensor(x, requires_grad=True)
+    h0_t = torch.tensor(h0[None], requires_grad=True)
+    c0_t = torch.tensor(c0[None], requires_grad=True)
+    out, (h_n, c_n) = module(x_t, (h0_t, c0_t))
+    (out * torch.from_numpy(dh)).sum().backward()
+
+    h, (h_last, c_last), cache = lstm_forward(x, params, (h0, c0))
+    np.testing.assert_allclose(h, out.detach().numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(h_last, h_n[0].detach().numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(c_last, c_n[0].detach().numpy(), rtol=0, atol=1e-10)
+
+    grads = lstm_backward(dh, cache)
+    assert set(grads) == {"weight_ih", "weight_hh", "bias_ih", "bias_hh", "x", "h0", "c0"}
+    for key in params:
+        np.testing.assert_allclose(grads[key], getattr(module, f"{key}_l0").grad.numpy(), rtol=1e-9, atol=1e-10, err_msg=key)
+    np.testing.assert_allclose(grads["x"], x_t.grad.numpy(), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(grads["h0"], h0_t.grad[0].numpy(), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(grads["c0"], c0_t.grad[0].numpy(), rtol=1e-9, atol=1e-10)
+
+
+def test_backward_matches_finite_differences():
+    x, params, (h0, c0), dh = make_case(1, 4, 2, 3, 2)
+    grads = lstm_backward(dh, lstm_forward(x, params, (h0, c0))[2])
+
+    def loss():
+        return float(np.sum(dh * lstm_forward(x, params, (h0, c0))[0]))
+
+    for key, array in [*params.items(), ("x", x), ("h0", h0), ("c0", c0)]:
+        np.testing.assert_allclose(grads[key], finite_difference(loss, array), rtol=1e-5, atol=1e-7, err_msg=key)
+
+
+def test_gates_are_in_pytorch_order():
+    """With every weight zero, each gate is its bias alone, so the order can be read off."""
+    hidden = 2
+    params = {"weight_ih": np.zeros((8, 1)), "weight_hh": np.zeros((8, 2)),
+              "bias_ih": np.repeat([1.0, 2.0, 3.0, 4.0], hidden), "bias_hh": np.zeros(8)}
+    _, _, cache = lstm_forward(np.zeros((1, 1)), params)
+    i, f, g, o = cache["gates"][0]
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    np.testing.assert_allclose([i[0], f[0], g[0], o[0]], [sig(1), sig(2), np.tanh(3), sig(4)])
+
+
+def test_params_from_torch_lstm_layout():
+    params = params_from_torch(torch.nn.LSTM(3, 4))
+    assert params["weight_ih"].shape == (16, 3) and params["weight_hh"].shape == (16, 4)
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    h, _, _ = lstm_forward(x, params)
+    assert h.shape == (5, 4)
+
+
+def test_state_must_be_a_pair():
+    x, params, _, _ = make_case(2, 3, None, 2, 2)
+    with pytest.raises(TypeError, match=r"state must be a pair \(h0, c0\)"):
+        lstm_forward(x, params, np.zeros(2))
+    with pytest.raises(ValueError, match=r"c0.*must have shape \(2,\)"):
+        lstm_forward(x, params, (np.zeros(2), np.zeros(3)))
