@@ -1,0 +1,46 @@
+"""Execute chapter notebooks in place, so their committed outputs are the real ones.
+
+Usage: python .ci/execute_notebooks.py [notebook.ipynb ...]   (default: every notebook)
+
+Outputs are never edited by hand; this is the one command that writes them. It keeps the
+widget state (so sliders work on the website and in nbviewer) and strips the per-run
+metadata (execution timestamps) that would make every run differ.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def strip_volatile_metadata(notebook) -> None:
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+
+
+def execute(path: Path) -> float:
+    notebook = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+                   store_widget_state=True, record_timing=False).execute()
+    elapsed = time.perf_counter() - started
+    strip_volatile_metadata(notebook)
+    nbformat.write(notebook, path)
+    return elapsed
+
+
+def main(arguments: list[str]) -> None:
+    paths = [Path(a).resolve() for a in arguments] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for path in paths:
+        print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+        print(f"  done in {execute(path):.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

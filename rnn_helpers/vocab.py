@@ -1,0 +1,64 @@
+"""Vocabularies: turning tokens (words or characters) into indices and one-hot vectors.
+
+Introduced in chapter 1 (words) and used in chapter 3 (characters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class Vocabulary:
+    """A fixed, ordered set of tokens.
+
+    >>> vocab = Vocabulary(["P", "l", "e", "a", "s"])
+    >>> vocab.encode("Please".rstrip("e"))
+    array([0, 1, 2, 3, 4])
+    """
+
+    def __init__(self, tokens: Sequence[str]):
+        tokens = list(tokens)
+        if not tokens:
+            raise ValueError("a vocabulary needs at least one token; got none")
+        duplicates = sorted({t for t in tokens if tokens.count(t) > 1})
+        if duplicates:
+            raise ValueError(f"vocabulary tokens must be distinct; repeated: {duplicates}")
+        self.tokens = tokens
+        self._index = {token: i for i, token in enumerate(tokens)}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __repr__(self) -> str:
+        return f"Vocabulary({self.tokens})"
+
+    def encode(self, sequence: Sequence[str]) -> np.ndarray:
+        """Indices of the tokens of ``sequence`` (a string of characters, or a list of words): shape (T,)."""
+        if isinstance(sequence, str) and len(self.tokens[0]) > 1 and " " in sequence:
+            raise ValueError("this vocabulary holds words: pass a list of words, e.g. sentence.split()")
+        if len(sequence) == 0:
+            raise ValueError("cannot encode an empty sequence; give at least one token")
+        unknown = [token for token in sequence if token not in self._index]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not in the vocabulary {self.tokens}")
+        return np.array([self._index[token] for token in sequence])
+
+    def decode(self, indices) -> list[str]:
+        """Tokens for integer ``indices`` of shape (T,)."""
+        indices = np.asarray(indices)
+        if indices.dtype.kind not in "iu" or indices.ndim != 1:
+            raise ValueError(f"indices must be a 1-D array of integers; got dtype {indices.dtype}, shape {indices.shape}")
+        bad = indices[(indices < 0) | (indices >= len(self))]
+        if bad.size:
+            raise ValueError(f"index {int(bad[0])} is outside the vocabulary (0 to {len(self) - 1})")
+        return [self.tokens[i] for i in indices]
+
+    def one_hot(self, sequence: Sequence[str]) -> np.ndarray:
+        """One-hot rows for ``sequence``: shape (T, len(vocabulary)), float64."""
+        return np.eye(len(self))[self.encode(sequence)]
+
+    def bag_of_words(self, sequence: Sequence[str]) -> np.ndarray:
+        """How often each token occurs in ``sequence``, ignoring order: shape (len(vocabulary),)."""
+        return self.one_hot(sequence).sum(axis=0)
