@@ -1,0 +1,75 @@
+"""Chapter 1's word-order demonstration: a bag of words against an RNN's hidden state.
+
+Introduced in chapter 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .numpy_rnn import rnn_forward
+from .plots import grouped_bars
+from .vocab import Vocabulary
+from .widgets import figure_to_png, frame_slider, image_frame
+
+
+def states_while_reading(words: Sequence[str], vocab: Vocabulary, params) -> np.ndarray:
+    """The hidden state after each word of ``words``: shape (T, hidden)."""
+    h, _ = rnn_forward(vocab.one_hot(words), params)
+    return h
+
+
+def _check_sentences(sentences: Mapping[str, Sequence[str]]) -> int:
+    lengths = {len(words) for words in sentences.values()}
+    if len(sentences) < 2 or len(lengths) != 1:
+        raise ValueError(f"sentences must map two or more labels to word lists of one length; got lengths "
+                         f"{ {label: len(words) for label, words in sentences.items()} }")
+    return lengths.pop()
+
+
+def reading_figure(step: int, sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params):
+    """Two panels after reading ``step`` words of each sentence: word counts, and hidden states.
+
+    ``sentences`` maps a label to a list of words; all have the same length T and
+    1 <= step <= T. Returns the matplotlib figure.
+    """
+    length = _check_sentences(sentences)
+    if not 1 <= step <= length:
+        raise ValueError(f"step must be from 1 to {length} (words read); got {step}")
+    counts = {label: vocab.bag_of_words(words[:step]) for label, words in sentences.items()}
+    states = {label: states_while_reading(words, vocab, params)[step - 1] for label, words in sentences.items()}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    grouped_bars(left, counts, vocab.tokens, title=f"Bag of words after {step} word(s)", ylabel="count")
+    left.set_ylim(0, 1.2)
+    units = [f"unit {k + 1}" for k in range(params["weight_hh"].shape[0])]
+    grouped_bars(right, states, units, title=f"RNN hidden state after {step} word(s)", ylabel="value")
+    right.set_ylim(-1, 1)
+    handles, labels = right.get_legend_handles_labels()
+    fig.legend(handles, [f"“{label}”" for label in labels], loc="lower center", ncol=len(labels), frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def reading_summary(step: int, sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params) -> str:
+    """One sentence comparing the first two sentences after ``step`` words (the slider's readout)."""
+    (label_a, words_a), (label_b, words_b) = list(sentences.items())[:2]
+    count_gap = np.abs(vocab.bag_of_words(words_a[:step]) - vocab.bag_of_words(words_b[:step])).sum()
+    state_gap = np.linalg.norm(states_while_reading(words_a, vocab, params)[step - 1]
+                               - states_while_reading(words_b, vocab, params)[step - 1])
+    return (f"After {step} word(s): the word counts differ in {count_gap:.0f} place(s); "
+            f"the hidden states are {state_gap:.3f} apart.")
+
+
+def reading_slider(sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params):
+    """A slider over the number of words read, showing ``reading_figure`` for each (precomputed)."""
+    length = _check_sentences(sentences)
+    frames = []
+    for step in range(1, length + 1):
+        png = figure_to_png(reading_figure(step, sentences, vocab, params))
+        alt = (f"Bar charts after {step} word(s) of each sentence: word counts on the left, "
+               f"hidden-state values on the right.")
+        frames.append(image_frame(png, alt, reading_summary(step, sentences, vocab, params)))
+    return frame_slider(frames, [str(step) for step in range(1, length + 1)], "Words read", start=length - 1)

@@ -1,0 +1,72 @@
+"""The chapter-1 helpers: initialisation, the four sequence shapes, the previous-frame memory."""
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_helpers import rnn_forward
+from rnn_helpers.init import init_readout, init_rnn_params
+from rnn_helpers.memory_demos import speeds_from_frames
+from rnn_helpers.sequence_tasks import encode_decode, many_to_many, many_to_one, one_to_many, one_to_one, read_out
+
+PARAMS = init_rnn_params(3, 5, seed=1)
+READOUT = init_readout(5, 2, seed=2)
+
+
+def test_init_is_seeded_and_shaped_like_torch():
+    again = init_rnn_params(3, 5, seed=1)
+    for key, value in PARAMS.items():
+        np.testing.assert_array_equal(value, again[key])
+        assert value.shape == tuple(getattr(torch.nn.RNN(3, 5), f"{key}_l0").shape)
+    assert np.abs(PARAMS["weight_hh"]).max() <= 1 / np.sqrt(5)
+    assert init_rnn_params(3, 5, gates=4)["weight_hh"].shape == (20, 5)
+    with pytest.raises(ValueError, match=r"hidden_size must be a positive integer; got 0"):
+        init_rnn_params(3, 0)
+
+
+def test_shapes_of_the_four_problems():
+    xs = np.random.default_rng(0).normal(size=(4, 3))
+    assert one_to_one(xs[0], PARAMS, READOUT).shape == (2,)
+    assert one_to_many(xs[0], PARAMS, READOUT, steps=6).shape == (6, 2)
+    assert many_to_one(xs, PARAMS, READOUT).shape == (2,)
+    assert many_to_many(xs, PARAMS, READOUT).shape == (4, 2)
+    decoder = init_rnn_params(1, 5, seed=3)
+    assert encode_decode(xs, PARAMS, decoder, READOUT, steps=7).shape == (7, 2)
+
+
+def test_shapes_compute_what_they_say():
+    xs = np.random.default_rng(1).normal(size=(4, 3))
+    h, _ = rnn_forward(xs, PARAMS)
+    manual = h @ READOUT["weight"].T + READOUT["bias"]
+    np.testing.assert_allclose(many_to_many(xs, PARAMS, READOUT), manual)
+    np.testing.assert_allclose(many_to_one(xs, PARAMS, READOUT), manual[-1])
+    np.testing.assert_allclose(one_to_one(xs[0], PARAMS, READOUT), manual[0])
+    # one to many: after the first step the network reads zeros
+    h_free, _ = rnn_forward(np.vstack([xs[:1], np.zeros((2, 3))]), PARAMS)
+    np.testing.assert_allclose(one_to_many(xs[0], PARAMS, READOUT, 3), read_out(h_free, READOUT))
+
+
+def test_encoder_state_reaches_the_decoder():
+    xs = np.random.default_rng(2).normal(size=(4, 3))
+    decoder = init_rnn_params(1, 5, seed=3)
+    changed = xs.copy()
+    changed[0] += 1.0
+    assert not np.allclose(encode_decode(xs, PARAMS, decoder, READOUT, 3), encode_decode(changed, PARAMS, decoder, READOUT, 3))
+
+
+def test_bad_shapes_are_refused():
+    with pytest.raises(ValueError, match=r"x must be 1-D \(input,\); got shape \(2, 3\)"):
+        one_to_one(np.zeros((2, 3)), PARAMS, READOUT)
+    with pytest.raises(ValueError, match=r"readout\['weight'\] must have shape \(output, 5\)"):
+        many_to_one(np.zeros((2, 3)), PARAMS, init_readout(4, 2))
+    with pytest.raises(ValueError, match=r"steps must be a positive integer; got 0"):
+        one_to_many(np.zeros(3), PARAMS, READOUT, 0)
+
+
+def test_previous_frame_rnn_recovers_speed():
+    walking = np.arange(5.0)          # 1 unit per frame
+    running = 3.0 * np.arange(5.0)    # 3 units per frame
+    np.testing.assert_allclose(speeds_from_frames(walking)[1:], 1.0)
+    np.testing.assert_allclose(speeds_from_frames(running)[1:], 3.0)
+    with pytest.raises(ValueError, match=r"positions must be 1-D"):
+        speeds_from_frames(np.zeros((2, 2)))
