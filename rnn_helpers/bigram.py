@@ -1,0 +1,87 @@
+"""The memoryless baseline: predict the next character from the current one alone.
+
+Introduced in chapter 3. A bigram table counts, for every character, which characters
+followed it in the training words, and turns each row of counts into probabilities. It
+has no hidden state: whatever came before the current character cannot change its
+prediction. When a task can be solved this way, it does not need a recurrent network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._validate import check_choice, check_shape, real_array
+
+
+def fit_bigram(words: Sequence[str], vocab) -> np.ndarray:
+    """Count the character pairs of ``words`` and normalise each row.
+
+    Parameters
+    ----------
+    words : list of str
+        Training words; the pairs (word[i], word[i+1]) are counted within each word.
+    vocab : rnn_helpers.vocab.Vocabulary with V tokens
+
+    Returns
+    -------
+    table : array, (V, V)
+        ``table[i, j]`` = p(next = token j | current = token i). A row whose token was
+        never followed by anything is uniform (1/V): the table has no evidence there.
+
+    Introduced in chapter 3.
+    """
+    if isinstance(words, str) or not isinstance(words, Sequence) or len(words) == 0:
+        raise TypeError(f"words must be a non-empty list of strings, e.g. ['Please']; got {words!r}")
+    counts = np.zeros((len(vocab), len(vocab)))
+    for word in words:
+        indices = vocab.encode(word)
+        for current, following in zip(indices[:-1], indices[1:]):
+            counts[current, following] += 1
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.where(totals > 0, counts / np.where(totals > 0, totals, 1), 1.0 / len(vocab))
+
+
+def _check_table(table, vocab) -> np.ndarray:
+    table = real_array(table, "table")
+    check_shape(table, "table", (len(vocab), len(vocab)), f"(V, V) for a vocabulary of V = {len(vocab)} tokens")
+    return table
+
+
+def bigram_probs(table, vocab, text: str) -> np.ndarray:
+    """p(next | current) for every character of ``text``: shape (len(text), V).
+
+    Row t depends on ``text[t]`` only, never on ``text[:t]``. Introduced in chapter 3.
+    """
+    table = _check_table(table, vocab)
+    return table[vocab.encode(text)]
+
+
+def bigram_generate(table, vocab, start: str, length: int, mode: str = "argmax", seed: int | None = None,
+                    stop: str | None = None) -> str:
+    """Write with the bigram table, one character at a time, as ``char_rnn.generate`` does.
+
+    ``mode`` "argmax" takes the most likely next character (the first one on a tie);
+    "sample" draws it with ``numpy.random.default_rng(seed)``. Generation ends after
+    ``length`` characters or as soon as ``stop`` is produced. Introduced in chapter 3.
+    """
+    table = _check_table(table, vocab)
+    check_choice(mode, "mode", ("argmax", "sample"))
+    if mode == "sample" and seed is None:
+        raise ValueError("mode='sample' draws random characters: give a seed so the text is reproducible")
+    if not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"length must be a non-negative integer; got {length!r}")
+    rng = np.random.default_rng(seed)
+    text = list(start)
+    current = int(vocab.encode(start)[-1])
+    for _ in range(length):
+        p = table[current]
+        current = int(np.argmax(p)) if mode == "argmax" else int(rng.choice(len(vocab), p=p))
+        text.append(vocab.tokens[current])
+        if vocab.tokens[current] == stop:
+            break
+    return "".join(text)
+
+
+__all__ = ["fit_bigram", "bigram_probs", "bigram_generate"]

@@ -1,0 +1,66 @@
+"""The finite-difference checker and the cmp() printer must catch wrong gradients, not only pass right ones."""
+
+import numpy as np
+import pytest
+
+from rnn_helpers.gradcheck import cmp, compare, numerical_gradient, order_of_magnitude, relative_error
+
+
+def quadratic(params):
+    return float(np.sum(params["a"] ** 2 * params["b"][:, None]) + np.sum(np.sin(params["b"])))
+
+
+def quadratic_grad(params):
+    return {"a": 2 * params["a"] * params["b"][:, None], "b": np.sum(params["a"] ** 2, axis=1) + np.cos(params["b"])}
+
+
+def make_params():
+    rng = np.random.default_rng(0)
+    return {"a": rng.normal(size=(3, 4)), "b": rng.normal(size=3)}
+
+
+def test_numerical_gradient_agrees_with_the_true_gradient_and_leaves_params_alone():
+    params = make_params()
+    before = {key: value.copy() for key, value in params.items()}
+    numeric = numerical_gradient(quadratic, params)
+    exact = quadratic_grad(params)
+    for key in params:
+        assert relative_error(exact[key], numeric[key]) < 1e-9
+        np.testing.assert_array_equal(params[key], before[key])
+
+
+def test_relative_error_catches_a_wrong_gradient():
+    params = make_params()
+    numeric = numerical_gradient(quadratic, params)
+    wrong = quadratic_grad(params)["a"].copy()
+    wrong[0, 0] *= 1.5  # one wrong entry
+    assert relative_error(wrong, numeric["a"]) > 1e-3
+    assert relative_error(-numeric["a"], numeric["a"]) == pytest.approx(1.0)
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+
+
+def test_compare_and_cmp_tell_exact_close_and_different_apart():
+    a = np.array([1.0, 2.0, 3.0])
+    assert compare(a, a.copy()) == {"exact": True, "close": True, "max_diff": 0.0}
+    nudged = compare(a, a + 1e-13)
+    assert nudged["exact"] is False and nudged["close"] is True
+    assert nudged["max_diff"] == pytest.approx(1e-13, rel=1e-2)
+    far = compare(a, a + np.array([0.0, 0.5, 0.0]))
+    assert far == {"exact": False, "close": False, "max_diff": 0.5}
+    assert cmp("w", a, a) == "w          | exact: True  | close: True  | max diff: 0"
+    assert cmp("w", a, a + np.array([0, 0.5, 0])).endswith("| exact: False | close: False | max diff: < 1e+00")
+
+
+@pytest.mark.parametrize("value, text", [(0.0, "0"), (2.8e-17, "< 1e-16"), (1e-10, "< 1e-09"), (0.5, "< 1e+00"), (3.0, "< 1e+01")])
+def test_order_of_magnitude(value, text):
+    assert order_of_magnitude(value) == text
+
+
+def test_shapes_must_match():
+    with pytest.raises(ValueError, match=r"w \(ours\) must have shape \(3,\) \(the shape of the reference\); got \(2,\)"):
+        compare(np.zeros(2), np.zeros(3), name="w")
+
+
+def test_eps_must_be_small_and_positive():
+    with pytest.raises(ValueError, match=r"eps must be a small positive number"):
+        numerical_gradient(quadratic, make_params(), eps=0)

@@ -1,0 +1,81 @@
+"""The torch.nn character RNN, loaded with numpy weights, computes what the numpy model computes."""
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_helpers.char_rnn import CHAR_RNN_KEYS, Adagrad, char_rnn_forward, char_rnn_loss, init_char_rnn
+from rnn_helpers.torch_models import char_params_from_torch, torch_char_rnn, torch_loss_and_grads
+from rnn_helpers.vocab import Vocabulary
+
+VOCAB = Vocabulary(list("Pleas."))
+X = VOCAB.one_hot("Please")
+TARGETS = VOCAB.encode("lease.")
+
+
+@pytest.mark.parametrize("hidden, seed", [(1, 0), (4, 1), (10, 2), (16, 3)])
+def test_same_probabilities_loss_and_gradients_on_random_weights(hidden, seed):
+    rng = np.random.default_rng(seed)
+    params = {key: rng.normal(0, 0.8, value.shape) for key, value in init_char_rnn(6, hidden, seed).items()}
+    h0 = rng.normal(size=hidden)
+    probs, _, _ = char_rnn_forward(X, params, h0)
+    loss, grads = char_rnn_loss(params, X, TARGETS, h0)
+    torch_loss, torch_probs, torch_grads = torch_loss_and_grads(params, X, TARGETS, h0)
+    np.testing.assert_allclose(probs, torch_probs, atol=1e-13)
+    assert loss == pytest.approx(torch_loss, abs=1e-13)
+    assert set(torch_grads) == set(CHAR_RNN_KEYS) | {"h0"}
+    for key in CHAR_RNN_KEYS:
+        np.testing.assert_allclose(grads[key], torch_grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+
+
+def test_hidden_states_match_torch_module():
+    params = init_char_rnn(6, 5, 7)
+    module = torch_char_rnn(params)
+    logits, h = module(torch.from_numpy(X))
+    _, h_numpy, cache = char_rnn_forward(X, params)
+    np.testing.assert_allclose(h_numpy, h.detach().numpy(), atol=1e-14)
+    np.testing.assert_allclose(cache["logits"], logits.detach().numpy(), atol=1e-14)
+
+
+def test_round_trip_through_torch_keeps_every_weight():
+    params = init_char_rnn(6, 5, 8)
+    back = char_params_from_torch(torch_char_rnn(params))
+    for key in CHAR_RNN_KEYS:
+        np.testing.assert_array_equal(back[key], params[key])
+
+
+def test_training_side_by_side_with_torch_optim_adagrad():
+    torch.manual_seed(0)
+    params = init_char_rnn(6, 10, 0)
+    module = torch_char_rnn(params)
+    optimizer = torch.optim.Adagrad(module.parameters(), lr=0.1)
+    numpy_optimizer = Adagrad(params, lr=0.1)
+    for _ in range(10):
+        _, grads = char_rnn_loss(params, X, TARGETS)
+        numpy_optimizer.step(params, grads)
+        optimizer.zero_grad()
+        logits, _ = module(torch.from_numpy(X))
+        torch.nn.functional.cross_entropy(logits, torch.from_numpy(TARGETS)).backward()
+        optimizer.step()
+    trained = char_params_from_torch(module)
+    for key in CHAR_RNN_KEYS:
+        np.testing.assert_allclose(params[key], trained[key], atol=1e-11, err_msg=key)
+
+
+def test_float32_module_is_possible_but_only_close():
+    params = init_char_rnn(6, 5, 9)
+    module = torch_char_rnn(params, dtype=torch.float32)
+    logits, _ = module(torch.from_numpy(X).float())
+    _, _, cache = char_rnn_forward(X, params)
+    difference = np.abs(cache["logits"] - logits.detach().double().numpy()).max()
+    assert 0 < difference < 1e-5
+
+
+def test_bad_input_is_refused():
+    params = init_char_rnn(6, 3, 0)
+    with pytest.raises(ValueError, match=r"x must have 6 features"):
+        torch_loss_and_grads(params, X[:, :5], TARGETS)
+    with pytest.raises(ValueError, match=r"targets must have shape \(6,\)"):
+        torch_loss_and_grads(params, X, TARGETS[:3])
+    with pytest.raises(TypeError, match=r"must be a TorchCharRNN"):
+        char_params_from_torch(torch.nn.RNN(3, 3))
