@@ -71,7 +71,7 @@ def _per_arrow(labels, count: int, name: str) -> list:
 def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], ax=None,
                   hidden_labels: Sequence[str] | None = None, title: str = "", *,
                   input_weights=None, recurrent_weights=None, output_weights=None,
-                  initial_state: str | None = None):
+                  initial_state: str | None = None, column_gap: float | None = None):
     """Draw a recurrent network unrolled over ``len(inputs)`` steps.
 
     Parameters
@@ -91,6 +91,10 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
         T if ``initial_state`` is given. Omitted: no labels, the chapter 1 drawing.
     initial_state : str, optional
         Label of a dashed state box h_0 before the first step, with an arrow into step 1.
+    column_gap : float, optional
+        Space between neighbouring boxes, in box heights' units (0.7 is one box); chosen from
+        the labels if omitted. Drawings meant to be compared (the frames of a slider) can
+        share one gap so that their boxes line up.
 
     Returns the Axes. Introduced in chapter 1; weight labels and ``initial_state`` in chapter 2.
     """
@@ -111,6 +115,10 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
     # Room above each recurrent arrow for its weight's name when there is one.
     longest_weight = max((_plain_length(label) for label in recurrent_weights if label), default=0)
     gap = max(0.45, 0.13 * longest_weight + 0.3) if labelled else 0.45
+    if column_gap is not None:
+        if isinstance(column_gap, bool) or not isinstance(column_gap, numbers.Real) or not 0 < column_gap <= 5:
+            raise ValueError(f"column_gap must be a number of data units from 0 to 5 (0.7 is one box); got {column_gap!r}")
+        gap = float(column_gap)
     spacing = width + gap
     first = -1 if initial_state is not None else 0
     if ax is None:
@@ -321,18 +329,19 @@ def draw_mlp_to_rnn(stage: int, ax=None):
                              input_weights="$W_{ih}$", output_weights="$W_{hy}$")
     if stage == 5:
         return draw_rolled_cell(ax=ax, title=title)
+    # Stages 2 to 4 share one layout, so that only the labels change as the slider moves.
+    common = {"ax": ax, "hidden_labels": hidden, "title": title, "column_gap": 1.2,
+              "output_weights": [None, None, "$W_{hy}$"]}
     outputs = [None, None, "$y$"]
-    output_weights = [None, None, "$W_{hy}$"]
     if stage == 2:
-        return draw_unrolled(["$x$", None, None], outputs, ax=ax, hidden_labels=hidden, title=title,
-                             input_weights=["$W_{ih}$", None, None], output_weights=output_weights,
-                             recurrent_weights=["$W_{hh}^{(2)}$", "$W_{hh}^{(3)}$"])
+        return draw_unrolled(["$x$", None, None], outputs, input_weights=["$W_{ih}$", None, None],
+                             recurrent_weights=["$W_{hh}^{(2)}$", "$W_{hh}^{(3)}$"], **common)
     if stage == 3:
-        return draw_unrolled(["$x_1$", "$x_2$", "$x_3$"], outputs, ax=ax, hidden_labels=hidden, title=title,
+        return draw_unrolled(["$x_1$", "$x_2$", "$x_3$"], outputs,
                              input_weights=["$W_{ih}^{(1)}$", "$W_{ih}^{(2)}$", "$W_{ih}^{(3)}$"],
-                             output_weights=output_weights, recurrent_weights=["$W_{hh}^{(2)}$", "$W_{hh}^{(3)}$"])
-    return draw_unrolled(["$x_1$", "$x_2$", "$x_3$"], outputs, ax=ax, hidden_labels=hidden, title=title,
-                         input_weights="$W_{ih}$", output_weights=output_weights, recurrent_weights="$W_{hh}$")
+                             recurrent_weights=["$W_{hh}^{(2)}$", "$W_{hh}^{(3)}$"], **common)
+    return draw_unrolled(["$x_1$", "$x_2$", "$x_3$"], outputs, input_weights="$W_{ih}$", recurrent_weights="$W_{hh}$",
+                         **common)
 
 
 SEQUENCE_SHAPES = {

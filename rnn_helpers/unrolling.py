@@ -311,7 +311,7 @@ def classifier_loss_and_grads(sentences: Sequence, labels: Sequence[int], rnn_pa
 
 
 def train_intent_classifier(examples=INTENT_EXAMPLES, hidden: int = 4, steps: int = 60,
-                            learning_rate: float = 0.05, seed: int = 0):
+                            learning_rate: float = 0.02, seed: int = 0):
     """Fit the recurrent layer and readout to ``examples`` with full-batch Adam.
 
     ``hidden``, ``steps``, ``learning_rate`` and ``seed`` are hyperparameters: chosen by us,

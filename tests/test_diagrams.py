@@ -112,6 +112,9 @@ def test_draw_unrolled_weight_labels_per_arrow_and_bad_counts():
         draw_unrolled(["a", "b", "c"], [None] * 3, recurrent_weights=["1", "2"], initial_state="$h_0$")
     with pytest.raises(ValueError, match="inputs and outputs must be non-empty"):
         draw_unrolled([], [])
+    for gap in (0, -1, "wide", 9):
+        with pytest.raises(ValueError, match="column_gap must be a number"):
+            draw_unrolled(["a"], ["b"], column_gap=gap)
 
 
 def test_sequence_shapes_still_draw_four_panels():
@@ -148,6 +151,8 @@ def test_mlp_to_rnn_stages():
     assert len(untied) == len(tied) == 6
     assert len(set(untied)) == 6  # every layer its own weights
     assert set(tied) == {"$W_{ih}$", "$W_{hh}$", "$W_{hy}$"}  # the same weights everywhere
+    limits = {tuple(draw_mlp_to_rnn(stage).get_xlim()) for stage in (2, 3, 4)}
+    assert len(limits) == 1  # the middle stages line up, so the slider only changes labels
     for stage in (0, 6, "1", True):
         with pytest.raises(ValueError, match=r"stage must be one of \[1, 2, 3, 4, 5\]"):
             draw_mlp_to_rnn(stage)
