@@ -1,0 +1,501 @@
+"""The forget gate as the LSTM's W2: how much gradient survives along the cell state.
+
+Introduced in chapter 5. Chapter 4 followed the gradient back through a tanh neuron: every
+step multiplies it by W2 and by the slope tanh'(a) <= 1. Along the LSTM's cell state,
+
+    c_t = f_t * c_{t-1} + i_t * g_t,      so      d c_T / d c_t = f_{t+1} * ... * f_T
+
+(elementwise, counting only the path along the cell state): no weight matrix, no slope, just
+the forget gates, numbers in (0, 1) that the network computes and learns. This module
+computes that product for any gates, the same product for a small LSTM set by hand (whose
+forget gate is fixed by its bias), the tanh RNN's norm of d h_T / d h_t for comparison, and
+the frames of the forget-gate slider (``rnn_helpers.widgets.frame_slider``). It also draws
+the LSTM cell.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._validate import check_ndim, real_array
+from .activations import sigmoid
+from .connectivity import check_w2, connectivity
+from .jacobians import jacobian_product, step_jacobians
+from .numpy_lstm import lstm_backward, lstm_forward
+from .numpy_rnn import check_rnn_params
+from .plots import PALETTE
+from .sequences import check_sequence
+from .widgets import image_frame
+
+FLOOR = 1e-20  # the slider's plot shows values down to here; smaller ones sit on the floor, labelled
+FIGSIZE = (9.4, 3.6)  # inches; 752 px wide at FRAME_DPI, the width of the book's page
+FRAME_DPI = 80
+BIAS_RANGE = (-10.0, 10.0)
+
+
+def check_bias(bias, name: str = "forget_bias") -> float:
+    """Return a gate bias as a float, or raise: ``TypeError`` for a non-number, ``ValueError``
+    if it is not finite or outside [-10, 10] (beyond that sigmoid(b) is 0 or 1 to 4 decimals)."""
+    if isinstance(bias, bool) or not isinstance(bias, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(bias).__name__} {bias!r}")
+    bias = float(bias)
+    if not np.isfinite(bias) or not BIAS_RANGE[0] <= bias <= BIAS_RANGE[1]:
+        raise ValueError(f"{name} must be a finite number in [{BIAS_RANGE[0]}, {BIAS_RANGE[1]}], got {bias}")
+    return bias
+
+
+def forget_value(bias) -> float:
+    """The forget gate's value sigmoid(b) when its weights contribute nothing (inputs 0).
+
+    A bias of 0 gives 0.5, a bias of 3 gives 0.953. Introduced in chapter 5.
+    """
+    return float(sigmoid(np.array([check_bias(bias)]))[0])
+
+
+def cell_state_connectivity(forget_gates) -> np.ndarray:
+    """d c_T / d c_t along the cell state: the product of the forget gates after step t.
+
+    Parameters
+    ----------
+    forget_gates : array, (T,) or (T, ...) with values in [0, 1]
+        f_1, ..., f_T for one unit (T,), or for several units / sequences (T, hidden) or
+        (T, batch, hidden); for example ``cache["gates"][:, ..., 1, :]`` of ``lstm_forward``.
+
+    Returns
+    -------
+    array, the shape of ``forget_gates``
+        Entry t - 1 is f_{t+1} * ... * f_T, so the last entry is 1 (the empty product).
+
+    Introduced in chapter 5.
+    """
+    f = real_array(forget_gates, "forget_gates")
+    if f.ndim == 0 or f.shape[0] == 0:
+        raise ValueError(f"forget_gates must hold at least one step along its first axis, got shape {f.shape}")
+    if f.min() < 0 or f.max() > 1:
+        raise ValueError(f"forget_gates must lie in [0, 1] (they are sigmoid outputs); got values from {f.min()} to {f.max()}")
+    later = np.concatenate([f[1:], np.ones_like(f[:1])])  # f_{t+1} for every t, and 1 after the last step
+    with np.errstate(under="ignore"):
+        return np.cumprod(later[::-1], axis=0)[::-1]
+
+
+def rnn_state_gradient_norms(x, params) -> np.ndarray:
+    """The size of d h_T / d h_t of a tanh RNN: the largest singular value of the product of Jacobians.
+
+    Each step back multiplies by J_s = diag(1 - h_s^2) W_hh; the product is chapter 4's
+    ``jacobians.jacobian_product``.
+
+    Parameters
+    ----------
+    x : array, (T, input)
+        One input sequence.
+    params : dict
+        A tanh RNN's parameters (``rnn_forward``), e.g. ``params_from_torch(torch.nn.RNN(...))``.
+
+    Returns
+    -------
+    array, (T,)
+        Entry t - 1 is ||d h_T / d h_t||_2 (the spectral norm); the last entry is 1.
+
+    Introduced in chapter 5.
+    """
+    jacobians = step_jacobians(x, params, nonlinearity="tanh")  # (T, hidden, hidden), checks its inputs
+    steps = jacobians.shape[0]
+    with np.errstate(under="ignore"):
+        norms = [np.linalg.norm(jacobian_product(jacobians, steps - t), 2) for t in range(1, steps + 1)]
+    return np.array(norms)
+
+
+def lstm_cell_path_norms(x, params) -> np.ndarray:
+    """The LSTM's counterpart of ``rnn_state_gradient_norms``, along the cell state only.
+
+    Along the cell-state path d c_T / d c_t is the diagonal matrix of the products of forget
+    gates (``cell_state_connectivity``); its largest singular value is the largest of those
+    products over the units. (The full derivative also has paths through h and the gates.)
+
+    Parameters
+    ----------
+    x : array, (T, input)
+    params : dict, ``lstm_forward`` parameters (hidden units H)
+
+    Returns
+    -------
+    array, (T,); entry t - 1 is max over units of f_{t+1} * ... * f_T, the last entry 1.
+
+    Introduced in chapter 5.
+    """
+    params = check_rnn_params(params, gates=4)
+    x = check_sequence(x, params["weight_ih"].shape[1])
+    check_ndim(x, "x", {2: "(T, input), one sequence"})
+    _, _, cache = lstm_forward(x, params)
+    return cell_state_connectivity(cache["gates"][:, 1, :]).max(axis=1)
+
+
+def plot_gradient_curves(curves, ax=None, title: str = ""):
+    """Plot gradient sizes against the number of steps back, on a log scale. Returns the Axes.
+
+    ``curves``: dict label -> array (T,) whose entry t - 1 belongs to step t (the last to
+    step T), as returned by ``rnn_state_gradient_norms`` and ``lstm_cell_path_norms``.
+    Introduced in chapter 5.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import SERIES_COLOURS
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9.0, 3.6))
+    styles = ["-", "--", "-.", ":"]
+    for k, (label, values) in enumerate(curves.items()):
+        values = real_array(values, f"curves[{label!r}]")
+        back = np.arange(values.shape[0] - 1, -1, -1)
+        ax.plot(back, np.maximum(values, FLOOR), styles[k % 4], color=SERIES_COLOURS[k % len(SERIES_COLOURS)],
+                linewidth=2.0, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("steps back from the last step, T - t")
+    ax.set_ylabel("gradient size")
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=9, frameon=False, loc="lower left")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def scalar_lstm_params(forget_bias, input_bias: float = 0.0, output_bias: float = 0.0,
+                       candidate_weight: float = 1.0) -> dict[str, np.ndarray]:
+    """A one-unit LSTM set by hand, whose forget gate is fixed by its bias.
+
+    Only the candidate g_t = tanh(candidate_weight * x_t) reads the input; the gates have
+    zero weights, so i = sigmoid(input_bias), f = sigmoid(forget_bias), o = sigmoid(output_bias)
+    at every step, and the recurrent weights are zero. The cell state is then the only path
+    from x_t to h_T, which isolates what the forget gate does.
+
+    Returns ``lstm_forward`` parameters: ``weight_ih`` (4, 1), ``weight_hh`` (4, 1),
+    ``bias_ih`` and ``bias_hh`` (4,), gates in PyTorch's order i, f, g, o.
+    Introduced in chapter 5.
+    """
+    biases = [check_bias(input_bias, "input_bias"), check_bias(forget_bias), 0.0, check_bias(output_bias, "output_bias")]
+    weight = float(real_array(candidate_weight, "candidate_weight"))
+    return {
+        "weight_ih": np.array([[0.0], [0.0], [weight], [0.0]]),
+        "weight_hh": np.zeros((4, 1)),
+        "bias_ih": np.array(biases),
+        "bias_hh": np.zeros(4),
+    }
+
+
+def _check_inputs(inputs) -> np.ndarray:
+    x = real_array(inputs, "inputs")
+    check_ndim(x, "inputs", {1: "(T,), one number per step"})
+    if x.shape[0] == 0:
+        raise ValueError("inputs is an empty sequence (T = 0); give at least one step")
+    return x
+
+
+def scalar_lstm_connectivity(forget_bias, inputs, **gate_biases) -> np.ndarray:
+    """|d y_T / d x_t| of the hand-set one-unit LSTM (``scalar_lstm_params``), with y_t = h_t.
+
+    The LSTM counterpart of chapter 4's ``connectivity(w2, inputs, "tanh")``, computed by
+    backpropagation through time with the book's ``lstm_forward`` / ``lstm_backward``.
+
+    Parameters
+    ----------
+    forget_bias : float in [-10, 10]
+    inputs : array, (T,)
+        x_1, ..., x_T.
+    **gate_biases : ``input_bias``, ``output_bias``, ``candidate_weight`` of ``scalar_lstm_params``.
+
+    Returns
+    -------
+    array, (T,)
+        Entry t - 1 is |d y_T / d x_t|. Tiny values may underflow to exactly 0.
+
+    Introduced in chapter 5.
+    """
+    x = _check_inputs(inputs)
+    params = scalar_lstm_params(forget_bias, **gate_biases)
+    with np.errstate(under="ignore"):
+        h, _, cache = lstm_forward(x[:, None], params)
+        dh = np.zeros_like(h)
+        dh[-1] = 1.0
+        return np.abs(lstm_backward(dh, cache)["x"][:, 0])
+
+
+def forget_gate_sweep(biases, inputs, w2: float = 1.0) -> dict:
+    """Everything the forget-gate slider shows, for several forget-gate biases.
+
+    Parameters
+    ----------
+    biases : list of float in [-10, 10]
+        One slider position each.
+    inputs : array, (T,)
+        The input sequence both models read.
+    w2 : float in [0, 2.5]
+        The recurrent weight of chapter 4's tanh neuron, drawn beside the LSTM.
+
+    Returns
+    -------
+    dict with ``biases`` (n,), ``forget`` (n,) the gate values sigmoid(b), ``lstm`` (n, T)
+    the LSTM's |d y_T / d x_t|, ``cell_path`` (n,) f^(T-1) (what the cell state passes from
+    step 1 to step T), ``rnn`` (T,) the tanh neuron's |d y_T / d x_t|, ``w2`` and ``inputs``.
+
+    Introduced in chapter 5.
+    """
+    x = _check_inputs(inputs)
+    biases = np.array([check_bias(b, "biases[...]") for b in biases])
+    if biases.size == 0:
+        raise ValueError("biases must hold at least one forget-gate bias")
+    w2 = check_w2(w2)
+    forget = np.array([forget_value(b) for b in biases])
+    with np.errstate(under="ignore"):
+        cell_path = forget ** (x.shape[0] - 1)
+    return {
+        "biases": biases,
+        "forget": forget,
+        "lstm": np.stack([scalar_lstm_connectivity(b, x) for b in biases]),
+        "cell_path": cell_path,
+        "rnn": connectivity(w2, x, "tanh"),
+        "w2": w2,
+        "inputs": x,
+    }
+
+
+def power_text(value: float) -> str:
+    """A positive number for a caption: plain decimals from 0.001 up, else "2.1 × 10^-9"; "0" for 0."""
+    value = abs(float(value))
+    if value == 0:
+        return "0"
+    if value >= 1e-3:
+        return f"{value:.3f}"
+    exponent = int(np.floor(np.log10(value)))
+    mantissa = value / 10.0**exponent
+    if round(mantissa, 1) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.1f} × 10^{exponent}"
+
+
+def frame_caption(sweep: dict, k: int) -> str:
+    """The readout under frame ``k``: the gate value and what reaches y_T from x_1, for both models."""
+    steps = sweep["inputs"].shape[0]
+    lstm = sweep["lstm"][k]
+    return (f"Forget-gate bias {sweep['biases'][k]:.1f}, so f = sigmoid({sweep['biases'][k]:.1f}) = {sweep['forget'][k]:.3f}. "
+            f"LSTM: |dy{steps}/dx1| = {power_text(lstm[0])}, which is f^{steps - 1} = {power_text(sweep['cell_path'][k])} "
+            f"times |dy{steps}/dx{steps}|. Chapter 4's tanh neuron (W2 = {sweep['w2']:.1f}): "
+            f"|dy{steps}/dx1| = {power_text(sweep['rnn'][0])}.")
+
+
+def frame_alt(sweep: dict, k: int) -> str:
+    """Alt text of frame ``k``: what the picture shows, in words."""
+    steps = sweep["inputs"].shape[0]
+    return (f"Log-scale plot of |d y_{steps} / d x_t| against the step t from 1 to {steps}. The LSTM with forget-gate bias "
+            f"{sweep['biases'][k]:.1f} (f = {sweep['forget'][k]:.3f}) gives a straight line that falls by a factor f per "
+            f"step back, reaching {power_text(sweep['lstm'][k, 0])} at step 1; the tanh neuron with W2 = {sweep['w2']:.1f} "
+            f"falls much faster and unevenly, to {power_text(sweep['rnn'][0])} at step 1.")
+
+
+def _lstm_label(sweep: dict, k: int) -> str:
+    return f"LSTM cell, forget gate f = {sweep['forget'][k]:.3f}"
+
+
+def _split_at_floor(t: np.ndarray, values: np.ndarray):
+    """(t, value) pairs at or above ``FLOOR``, and those below it moved onto the floor."""
+    above = values >= FLOOR
+    return (t[above], values[above]), (t[~above], np.full(int((~above).sum()), FLOOR))
+
+
+class ForgetGateFigure:
+    """The slider's picture: both connectivities on a log scale, built once and updated per frame.
+
+    ``show(k)`` redraws only what changes between slider positions (the LSTM's curve, its
+    legend entry and the title), so a frame costs one PNG encoding, not a new figure.
+    Values below ``FLOOR`` are drawn on the floor with hollow markers, so nothing is dropped.
+    Introduced in chapter 5.
+    """
+
+    def __init__(self, sweep: dict):
+        import matplotlib.pyplot as plt
+
+        self.sweep = sweep
+        steps = sweep["inputs"].shape[0]
+        self.t = np.arange(1, steps + 1)
+        self.figure, ax = plt.subplots(figsize=FIGSIZE, dpi=FRAME_DPI)
+        self.ax = ax
+        self.parts = {}
+        for name, values, colour, marker, style in [
+            ("rnn", sweep["rnn"], PALETTE["vermillion"], "s", "--"),
+            ("lstm", sweep["lstm"][0], PALETTE["blue"], "o", "-"),
+        ]:
+            label = _lstm_label(sweep, 0) if name == "lstm" else f"tanh neuron, W2 = {sweep['w2']:.1f} (chapter 4)"
+            (line,) = ax.plot(self.t, np.maximum(values, FLOOR), style, color=colour, linewidth=1.6, label=label)
+            (above,) = ax.plot([], [], marker, color=colour, markersize=3.5, linestyle="none")
+            (below,) = ax.plot([], [], marker, color=colour, markersize=3.5, linestyle="none", markerfacecolor="white")
+            self.parts[name] = (line, above, below)
+            self._set_curve(name, values)
+        ax.set_yscale("log")
+        ax.set_ylim(FLOOR / 3, 3.0)
+        ax.set_xlim(0, steps + 1)
+        ax.set_yticks([10.0**e for e in range(-20, 1, 4)])
+        ax.axhline(FLOOR, color="0.6", linewidth=0.8, linestyle=":")
+        ax.text(steps + 0.5, FLOOR * 1.6, "values below 1e-20 are drawn on this line", ha="right", va="bottom",
+                fontsize=8, color="0.35")
+        ax.set_xlabel("step t of the input x_t")
+        ax.set_ylabel(f"|d y_{steps} / d x_t|")
+        handles, labels = ax.get_legend_handles_labels()
+        order = [labels.index(_lstm_label(sweep, 0)), 1 - labels.index(_lstm_label(sweep, 0))]
+        self.legend = ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="lower right",
+                                fontsize=9, frameon=False, bbox_to_anchor=(1.0, 0.08))
+        self.title = ax.set_title("", fontsize=11)
+        ax.spines[["top", "right"]].set_visible(False)
+        self.show(0)
+        self.figure.tight_layout()
+
+    def _set_curve(self, name: str, values: np.ndarray) -> None:
+        line, above, below = self.parts[name]
+        line.set_ydata(np.maximum(values, FLOOR))
+        (t_above, v_above), (t_below, v_below) = _split_at_floor(self.t, values)
+        above.set_data(t_above, v_above)
+        below.set_data(t_below, v_below)
+
+    def show(self, k: int):
+        """Show slider position ``k``; returns the figure."""
+        sweep = self.sweep
+        self._set_curve("lstm", sweep["lstm"][k])
+        self.legend.get_texts()[0].set_text(_lstm_label(sweep, k))
+        steps = self.t.shape[0]
+        self.title.set_text(f"Forget-gate bias {sweep['biases'][k]:.1f}: what reaches y_{steps} from each step")
+        return self.figure
+
+    def png(self, k: int, dpi: int = FRAME_DPI) -> bytes:
+        """Position ``k`` as PNG bytes (no timestamp, so the same bytes on every run)."""
+        import io
+
+        buffer = io.BytesIO()
+        self.show(k).savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        return buffer.getvalue()
+
+    def close(self) -> None:
+        import matplotlib.pyplot as plt
+
+        plt.close(self.figure)
+
+
+def forget_gate_figure(sweep: dict, k: int):
+    """The slider's picture for position ``k``, as a figure of its own. Introduced in chapter 5."""
+    return ForgetGateFigure(sweep).show(k)
+
+
+def forget_gate_frames(sweep: dict, dpi: int = FRAME_DPI):
+    """Frames and labels for ``frame_slider``: one picture per bias, with alt text and caption.
+
+    Returns ``(frames, labels)``; the labels are the biases written with one decimal.
+    Introduced in chapter 5.
+    """
+    drawing = ForgetGateFigure(sweep)
+    frames, labels = [], []
+    try:
+        for k in range(sweep["biases"].shape[0]):
+            frames.append(image_frame(drawing.png(k, dpi), frame_alt(sweep, k), frame_caption(sweep, k)))
+            labels.append(f"{sweep['biases'][k]:.1f}")
+    finally:
+        drawing.close()
+    return frames, labels
+
+
+def draw_lstm_cell(ax=None):
+    """Draw one LSTM cell: the cell-state line on top, the four gates below. Returns the Axes.
+
+    The cell state (blue) passes through one multiplication by f_t and one addition of
+    i_t * g_t, and nothing else; every gate reads [h_{t-1}, x_t]. Introduced in chapter 5.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9.0, 4.6))
+    blue, grey = PALETTE["blue"], "0.25"
+
+    def arrow(points, colour=grey, width=1.3, head=True):
+        for (x0, y0), (x1, y1) in zip(points[:-2], points[1:-1]):
+            ax.plot([x0, x1], [y0, y1], color=colour, linewidth=width, solid_capstyle="round")
+        style = "-|>" if head else "-"
+        ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle=style, mutation_scale=12,
+                                     color=colour, linewidth=width, shrinkA=0, shrinkB=0))
+
+    def node(x, y, symbol, colour=grey):
+        ax.add_patch(Circle((x, y), 0.26, facecolor="white", edgecolor=colour, linewidth=1.4, zorder=3))
+        ax.text(x, y, symbol, ha="center", va="center", fontsize=13, zorder=4, color=colour)
+
+    def gate(x, y, text, name, colour):
+        ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.28), 0.84, 0.56, boxstyle="round,pad=0.03",
+                                    facecolor=colour, edgecolor="black", linewidth=1.1, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=10, zorder=4)
+        ax.text(x, y - 0.5, name, ha="center", va="top", fontsize=9)
+
+    ax.add_patch(FancyBboxPatch((0.9, 0.55), 8.0, 4.75, boxstyle="round,pad=0.05", facecolor="#F4F4F4",
+                                edgecolor="0.6", linewidth=1.0))
+    top, bus, gates_y, h_line = 4.6, 1.45, 2.55, 0.95
+    fx, ix, gx, ox, tx = 3.0, 4.4, 5.6, 7.0, 7.9
+    # The cell-state line: in from the left, x f, + i*g, out to the right.
+    arrow([(0.0, top), (fx - 0.26, top)], blue, 3.0)
+    arrow([(fx + 0.26, top), (gx - 0.26, top)], blue, 3.0)
+    arrow([(gx + 0.26, top), (9.8, top)], blue, 3.0)
+    node(fx, top, "×", blue)
+    node(gx, top, "+", blue)
+    ax.text(0.0, top + 0.22, "$c_{t-1}$", ha="left", va="bottom", fontsize=12, color=blue)
+    ax.text(9.8, top + 0.22, "$c_t$", ha="right", va="bottom", fontsize=12, color=blue)
+    ax.text(4.3, top + 0.42, "cell state: one × and one +, no weights, no squashing", ha="center",
+            va="bottom", fontsize=9, color=blue)
+    # Inputs: h_{t-1} from the left and x_t from below join on a bus that feeds every gate.
+    arrow([(0.0, h_line), (1.5, h_line), (1.5, bus)], grey, 1.3, head=False)
+    arrow([(2.1, 0.0), (2.1, bus)], grey, 1.3, head=False)
+    ax.plot([1.5, ox], [bus, bus], color=grey, linewidth=1.3)
+    ax.text(0.0, h_line + 0.12, "$h_{t-1}$", ha="left", va="bottom", fontsize=12)
+    ax.text(2.2, 0.05, "$x_t$", ha="left", va="bottom", fontsize=12)
+    for x in (fx, ix, gx, ox):
+        arrow([(x, bus), (x, gates_y - 0.3)])
+    gate(fx, gates_y, "σ", "forget $f_t$", PALETTE["orange"])
+    gate(ix, gates_y, "σ", "input $i_t$", PALETTE["orange"])
+    gate(gx, gates_y, "tanh", "candidate $g_t$", PALETTE["green"])
+    gate(ox, gates_y, "σ", "output $o_t$", PALETTE["orange"])
+    # f_t scales the old cell state; i_t * g_t is what gets added.
+    arrow([(fx, gates_y + 0.3), (fx, top - 0.26)])
+    node(gx, 3.55, "×")
+    arrow([(ix, gates_y + 0.3), (ix, 3.55), (gx - 0.26, 3.55)])
+    arrow([(gx, gates_y + 0.3), (gx, 3.55 - 0.26)])
+    arrow([(gx, 3.55 + 0.26), (gx, top - 0.26)])
+    # Output: h_t = o_t * tanh(c_t).
+    arrow([(tx, top), (tx, 3.9)], blue, 1.3)
+    ax.add_patch(FancyBboxPatch((tx - 0.36, 3.42), 0.72, 0.44, boxstyle="round,pad=0.03", facecolor="white",
+                                edgecolor="black", linewidth=1.0, zorder=3))
+    ax.text(tx, 3.64, "tanh", ha="center", va="center", fontsize=9, zorder=4)
+    node(tx, gates_y, "×")
+    arrow([(tx, 3.42), (tx, gates_y + 0.26)])
+    arrow([(ox + 0.42, gates_y), (tx - 0.26, gates_y)])
+    arrow([(tx, gates_y - 0.26), (tx, h_line), (9.8, h_line)])
+    ax.text(9.8, h_line + 0.12, "$h_t$", ha="right", va="bottom", fontsize=12)
+    ax.set_xlim(-0.1, 10.0)
+    ax.set_ylim(-0.1, 5.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+__all__ = [
+    "FLOOR",
+    "check_bias",
+    "forget_value",
+    "cell_state_connectivity",
+    "rnn_state_gradient_norms",
+    "lstm_cell_path_norms",
+    "plot_gradient_curves",
+    "scalar_lstm_params",
+    "scalar_lstm_connectivity",
+    "forget_gate_sweep",
+    "power_text",
+    "frame_caption",
+    "frame_alt",
+    "ForgetGateFigure",
+    "forget_gate_figure",
+    "forget_gate_frames",
+    "draw_lstm_cell",
+]
