@@ -84,4 +84,34 @@ def bigram_generate(table, vocab, start: str, length: int, mode: str = "argmax",
     return "".join(text)
 
 
-__all__ = ["fit_bigram", "bigram_probs", "bigram_generate"]
+def plot_bigram(table, vocab, ax=None, title: str = ""):
+    """The bigram table as a heatmap: row = current character, column = next character.
+
+    ``table`` (V, V) from ``fit_bigram``; every cell is labelled with its probability.
+    Colours run from white (0) to blue (1), from ``plots.PALETTE``. Returns the Axes.
+    Introduced in chapter 3.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from .plots import PALETTE
+
+    table = _check_table(table, vocab)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.55 * len(vocab) + 1.6, 0.5 * len(vocab) + 1.0))
+    colours = LinearSegmentedColormap.from_list("probability", ["white", PALETTE["blue"]])
+    ax.imshow(table, cmap=colours, vmin=0, vmax=1)
+    for i in range(len(vocab)):
+        for j in range(len(vocab)):
+            ax.text(j, i, f"{table[i, j]:.2f}".rstrip("0").rstrip(".") if table[i, j] else "0", ha="center",
+                    va="center", fontsize=9, color="white" if table[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(vocab)), vocab.tokens)
+    ax.set_yticks(range(len(vocab)), vocab.tokens)
+    ax.set_xlabel("next character")
+    ax.set_ylabel("current character")
+    if title:
+        ax.set_title(title, fontsize=11)
+    return ax
+
+
+__all__ = ["fit_bigram", "bigram_probs", "bigram_generate", "plot_bigram"]

@@ -139,6 +139,33 @@ def char_rnn_loss(params, x, targets, h0=None):
     return loss, grads
 
 
+def state_gradient_norms(params, x, targets, h0=None) -> np.ndarray:
+    """How strongly each step's loss reaches back into each hidden state: (T, T).
+
+    Entry [t, k] is the Euclidean norm of dL_t/dh_k, where L_t = -log p_t[targets[t]] is
+    the loss of step t alone (zero if step t has no target). It is zero for k > t: a loss
+    never depends on later states. Computed with the recursion of backpropagation through
+    time, dL_t/dh_k = W_hh^T (dL_t/dh_{k+1} * (1 - h_{k+1}^2)), started from
+    dL_t/dh_t = W_hy^T (p_t - onehot(targets[t])). Introduced in chapter 3.
+    """
+    probs, h, cache = char_rnn_forward(x, params, h0)
+    steps, vocab_size = probs.shape
+    targets = check_targets(targets, steps, vocab_size)
+    params = cache["params"]
+    norms = np.zeros((steps, steps))
+    for t in range(steps):
+        if targets[t] == -1:
+            continue
+        dz = probs[t].copy()
+        dz[targets[t]] -= 1.0
+        dh = params["weight_hy"].T @ dz
+        norms[t, t] = np.linalg.norm(dh)
+        for k in range(t - 1, -1, -1):
+            dh = params["weight_hh"].T @ (dh * (1.0 - h[k + 1] ** 2))
+            norms[t, k] = np.linalg.norm(dh)
+    return norms
+
+
 class Adagrad:
     """Adagrad, exactly as ``torch.optim.Adagrad`` with its default settings.
 
@@ -219,6 +246,7 @@ __all__ = [
     "char_rnn_forward",
     "char_rnn_backward",
     "char_rnn_loss",
+    "state_gradient_norms",
     "Adagrad",
     "generate",
 ]

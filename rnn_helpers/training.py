@@ -1,12 +1,15 @@
-"""A small, deterministic training loop, and a table of what a model predicts at each step.
+"""A small, deterministic training loop, and displays of what a sequence model has learned.
 
 Introduced in chapter 3. The loop prints its progress as fixed-decimal numbers only (no
 times, no random draws), so the same code prints the same lines on every run, which is
-what lets nbval compare a notebook's output with a fresh run.
+what lets nbval compare a notebook's output with a fresh run. ``prediction_table``,
+``plot_predictions`` and ``plot_hidden_states`` show, step by step, what the model predicts
+and what its hidden state holds.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,12 +23,14 @@ class History:
     """What ``train`` recorded. Index k means "after k updates" (k = 0 is before training).
 
     ``losses`` has one entry per record; ``tracked[name]`` has one entry per record for
-    every quantity given to ``train`` in ``track``; ``updates`` is how many updates ran.
+    every quantity given to ``train`` in ``track``; ``updates`` is how many updates ran;
+    ``snapshots[k]`` is a copy of the parameters after k updates, for every k asked for.
     """
 
     losses: list[float] = field(default_factory=list)
     tracked: dict[str, list[float]] = field(default_factory=dict)
     updates: int = 0
+    snapshots: dict[int, dict] = field(default_factory=dict)
 
 
 def _line(update: int, loss: float, values: Mapping[str, float], decimals: int) -> str:
@@ -36,7 +41,7 @@ def _line(update: int, loss: float, values: Mapping[str, float], decimals: int) 
 
 def train(loss_and_grads: Callable, params: dict, optimizer, updates: int, log_every: int = 0,
           track: Mapping[str, Callable] | None = None, stop_when: Callable[[History], bool] | None = None,
-          decimals: int = 4, out: Callable[[str], None] = print) -> History:
+          decimals: int = 4, snapshots: Sequence[int] = (), out: Callable[[str], None] = print) -> History:
     """Run up to ``updates`` optimizer steps on ``params`` (changed in place).
 
     Parameters
@@ -54,6 +59,8 @@ def train(loss_and_grads: Callable, params: dict, optimizer, updates: int, log_e
         Checked after every record; training stops early when it returns True.
     decimals : int
         Decimals of the printed numbers.
+    snapshots : list of int
+        Update counts k at which a copy of ``params`` is kept in ``History.snapshots[k]``.
 
     Returns a ``History``. The loss recorded after k updates is computed with the
     parameters after k updates. Introduced in chapter 3.
@@ -63,11 +70,14 @@ def train(loss_and_grads: Callable, params: dict, optimizer, updates: int, log_e
     if not isinstance(log_every, (int, np.integer)) or log_every < 0:
         raise ValueError(f"log_every must be a non-negative integer (0 = silent); got {log_every!r}")
     track = dict(track or {})
+    keep = set(int(k) for k in snapshots)
     history = History(tracked={name: [] for name in track})
 
     def record(loss: float) -> bool:
         k = len(history.losses)
         history.losses.append(float(loss))
+        if k in keep:
+            history.snapshots[k] = {key: np.array(value, copy=True) for key, value in params.items()}
         values = {name: float(fn(params)) for name, fn in track.items()}
         for name, value in values.items():
             history.tracked[name].append(value)
@@ -120,4 +130,123 @@ def prediction_table(probs, tokens: Sequence[str], inputs: Sequence[str], target
     return "\n".join(lines)
 
 
-__all__ = ["History", "train", "prediction_table"]
+
+
+def plot_predictions(probs, tokens: Sequence[str], inputs: Sequence[str], targets: Sequence[str], title: str = ""):
+    """One small bar chart per step: p(next token) after reading ``inputs[t]``.
+
+    ``probs`` (T, V); the bar of the correct next token (``targets[t]``) is drawn in
+    blue, the others in grey, with its probability written above it. Returns the figure.
+    Introduced in chapter 3.
+    """
+    return _PredictionFigure(tokens, inputs, targets).draw(probs, title)
+
+
+def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str], targets: Sequence[str],
+                      titles: Sequence[str], dpi: int = 80) -> list[bytes]:
+    """PNG pictures of ``plot_predictions`` for a series of predictions, e.g. during training.
+
+    ``probs_series`` is a list of K arrays of shape (T, V) and ``titles`` K strings. The
+    axes, ticks and labels are rendered once; each frame redraws only the bars, the numbers
+    above them and the title on top of that background (matplotlib "blitting"), which is
+    many times faster than drawing K figures. Introduced in chapter 3.
+    """
+    from PIL import Image
+
+    import matplotlib.pyplot as plt
+
+    if len(probs_series) != len(titles) or not len(titles):
+        raise ValueError(f"probs_series and titles must be non-empty and of the same length; got {len(probs_series)} and {len(titles)}")
+    figure = _PredictionFigure(tokens, inputs, targets)
+    fig, canvas = figure.fig, figure.fig.canvas
+    fig.set_dpi(dpi)
+    moving = [bar for bars in figure.bars for bar in bars] + figure.labels + [figure.title]
+    for artist in moving:
+        artist.set_animated(True)  # left out of the background
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    pngs = []
+    for probs, title in zip(probs_series, titles):
+        figure.draw(probs, title)
+        canvas.restore_region(background)
+        for artist in moving:
+            fig.draw_artist(artist)
+        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        pngs.append(buffer.getvalue())
+    plt.close(fig)
+    return pngs
+
+
+class _PredictionFigure:
+    """The bar charts of ``plot_predictions``, built once, redrawn for new probabilities."""
+
+    def __init__(self, tokens, inputs, targets):
+        import matplotlib.pyplot as plt
+
+        from .plots import PALETTE
+
+        self.tokens, self.inputs, self.targets = list(tokens), list(inputs), list(targets)
+        steps = len(self.inputs)
+        self.fig, axes = plt.subplots(1, steps, figsize=(1.55 * steps + 0.4, 2.5), sharey=True)
+        self.axes = np.atleast_1d(axes)
+        self.correct = [self.tokens.index(target) if target in self.tokens else 0 for target in self.targets]
+        self.bars, self.labels = [], []
+        for t, ax in enumerate(self.axes):
+            colours = [PALETTE["blue"] if i == self.correct[t] else "0.75" for i in range(len(self.tokens))]
+            self.bars.append(ax.bar(range(len(self.tokens)), np.zeros(len(self.tokens)), color=colours,
+                                    edgecolor="black", linewidth=0.5))
+            self.labels.append(ax.text(self.correct[t], 0.03, "", ha="center", fontsize=9))
+            ax.set_xticks(range(len(self.tokens)), self.tokens)
+            ax.set_ylim(0, 1.12)
+            ax.set_title(f"read {self.inputs[t]!r}", fontsize=10)
+            ax.spines[["top", "right"]].set_visible(False)
+        self.axes[0].set_ylabel("p(next character)")
+        self.title = self.fig.suptitle(" ", fontsize=11)
+        self.fig.tight_layout()
+
+    def draw(self, probs, title: str = ""):
+        prediction_table(probs, self.tokens, self.inputs, self.targets)  # checks shapes and tokens
+        probs = np.asarray(probs, dtype=float)
+        for t in range(len(self.inputs)):
+            for bar, p in zip(self.bars[t], probs[t]):
+                bar.set_height(p)
+            p_correct = probs[t, self.correct[t]]
+            self.labels[t].set_position((self.correct[t], p_correct + 0.03))
+            self.labels[t].set_text(f"{p_correct:.2f}")
+        self.title.set_text(title)
+        return self.fig
+
+
+def plot_hidden_states(h, inputs: Sequence[str], ax=None, title: str = ""):
+    """Heatmap of the hidden state after every step: one column per step, one row per unit.
+
+    ``h`` (T, H) as returned by the forward pass; ``inputs`` the T tokens read (column
+    labels). Values lie in [-1, 1] for tanh; blue is negative, orange positive, white zero.
+    Returns the Axes. Introduced in chapter 3.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from .plots import PALETTE
+
+    h = real_array(h, "h")
+    check_ndim(h, "h", {2: "(T, H): one hidden state per step"})
+    if len(inputs) != h.shape[0]:
+        raise ValueError(f"inputs must have {h.shape[0]} entries, one per step of h {h.shape}; got {len(inputs)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.6 * h.shape[0] + 2.2, 0.3 * h.shape[1] + 1.2))
+    colours = LinearSegmentedColormap.from_list("state", [PALETTE["blue"], "white", PALETTE["orange"]])
+    image = ax.imshow(h.T, cmap=colours, vmin=-1, vmax=1, aspect="auto")
+    ax.set_xticks(range(h.shape[0]), [f"{t + 1}: {token}" for t, token in enumerate(inputs)])
+    ax.set_yticks(range(h.shape[1]), [str(i + 1) for i in range(h.shape[1])])
+    ax.set_xlabel("step: character read")
+    ax.set_ylabel("hidden unit")
+    ax.figure.colorbar(image, ax=ax, label="value of $h_t$", shrink=0.9)
+    if title:
+        ax.set_title(title, fontsize=11)
+    return ax
+
+
+__all__ = ["History", "train", "prediction_table", "plot_predictions", "prediction_frames", "plot_hidden_states"]

@@ -53,3 +53,18 @@ def test_generation_loops_where_memory_is_needed():
 def test_bad_input_is_refused(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_plot_bigram_labels_every_cell_with_its_probability():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnn_helpers.bigram import plot_bigram
+
+    ax = plot_bigram(fit_bigram(["Please."], VOCAB), VOCAB)
+    texts = [text.get_text() for text in ax.texts]
+    plt.close("all")
+    assert len(texts) == 36
+    assert texts.count("1") == 4 and texts.count("0.5") == 2 and texts.count("0.17") == 6

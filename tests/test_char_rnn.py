@@ -180,3 +180,71 @@ def test_prediction_table_lists_every_step_and_the_probability_of_the_next_token
 def test_bad_input_is_refused(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call(init_char_rnn(5, 3, 0))
+
+
+def test_state_gradient_norms_match_autograd_and_never_reach_forward():
+    from rnn_helpers.char_rnn import state_gradient_norms
+
+    params = init_char_rnn(5, 4, 11)
+    norms = state_gradient_norms(params, X, TARGETS)
+    leaves = torch_leaves(params)
+    h, states, losses = torch.zeros(4, dtype=torch.float64), [], []
+    for t in range(5):
+        h = torch.tanh(leaves["weight_ih"] @ torch.from_numpy(X[t]) + leaves["bias_ih"]
+                       + leaves["weight_hh"] @ h + leaves["bias_hh"])
+        h.retain_grad()
+        states.append(h)
+        logits = leaves["weight_hy"] @ h + leaves["bias_y"]
+        losses.append(-torch.log_softmax(logits, 0)[TARGETS[t]])
+    for t in range(5):
+        for state in states:
+            state.grad = None
+        losses[t].backward(retain_graph=True)
+        for k in range(5):
+            expected = 0.0 if k > t else float(states[k].grad.norm())
+            assert norms[t, k] == pytest.approx(expected, abs=1e-12), (t, k)
+    assert np.all(np.triu(norms, 1) == 0) and np.all(np.diag(norms) > 0)
+
+
+def test_snapshots_keep_copies_of_the_parameters():
+    params = init_char_rnn(5, 3, 0)
+    start = {key: value.copy() for key, value in params.items()}
+    history = train(lambda p: char_rnn_loss(p, X, TARGETS), params, Adagrad(params, 0.1), 3, snapshots=[0, 2])
+    assert sorted(history.snapshots) == [0, 2]
+    np.testing.assert_array_equal(history.snapshots[0]["weight_hh"], start["weight_hh"])
+    assert not np.array_equal(history.snapshots[2]["weight_hh"], params["weight_hh"])  # 3 updates ran
+    assert history.updates == 3 and len(history.losses) == 4
+
+
+def test_prediction_frames_give_one_png_per_step_of_training_and_differ():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rnn_helpers.training import prediction_frames
+
+    rng = np.random.default_rng(0)
+    series = [rng.dirichlet(np.ones(5), 5) for _ in range(3)]
+    pngs = prediction_frames(series, VOCAB.tokens, list("Pleas"), list("lease"), ["a", "b", "c"], dpi=40)
+    assert len(pngs) == 3 and all(png.startswith(b"\x89PNG") for png in pngs)
+    assert len(set(pngs)) == 3
+    with pytest.raises(ValueError, match=r"same length; got 3 and 2"):
+        prediction_frames(series, VOCAB.tokens, list("Pleas"), list("lease"), ["a", "b"])
+    with pytest.raises(ValueError, match=r"probs has shape \(4, 5\)"):
+        prediction_frames([series[0][:4]], VOCAB.tokens, list("Pleas"), list("lease"), ["a"])
+
+
+def test_plot_hidden_states_checks_its_labels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnn_helpers.training import plot_hidden_states
+
+    ax = plot_hidden_states(np.zeros((5, 3)), list("Pleas"))
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["1: P", "2: l", "3: e", "4: a", "5: s"]
+    plt.close("all")
+    with pytest.raises(ValueError, match=r"inputs must have 5 entries"):
+        plot_hidden_states(np.zeros((5, 3)), list("Plea"))
+    with pytest.raises(ValueError, match=r"h must be 2-D"):
+        plot_hidden_states(np.zeros(5), list("Pleas"))
