@@ -39,8 +39,8 @@ def check_steps(steps, name: str = "steps", maximum: int | None = None) -> int:
         raise TypeError(f"{name} must be a whole number of time steps (an int), got {type(steps).__name__} {steps!r}")
     steps = int(steps)
     if steps < 1 or (maximum is not None and steps > maximum):
-        upper = f" to {maximum}" if maximum is not None else " or more"
-        raise ValueError(f"{name} must be from 1{upper}; got {steps}")
+        expected = f"from 1 to {maximum}" if maximum is not None else "at least 1"
+        raise ValueError(f"{name} must be {expected}; got {steps}")
     return steps
 
 

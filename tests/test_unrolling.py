@@ -222,8 +222,10 @@ def test_bad_input_is_refused_with_a_clear_message():
     params = random_layer(np.random.default_rng(0), 2, 3)
     with pytest.raises(TypeError, match=r"steps must be a whole number of time steps \(an int\), got float 2.5"):
         check_steps(2.5)
-    with pytest.raises(ValueError, match="layers must be from 1 or more; got 0"):
+    with pytest.raises(ValueError, match="layers must be at least 1; got 0"):
         tied_stack(params, 0)
+    with pytest.raises(ValueError, match="steps must be from 1 to 16; got 17"):
+        check_steps(17, maximum=16)
     with pytest.raises(ValueError, match="inputs and layers must be non-empty and of the same length; got 2 inputs and 3 layers"):
         stack_forward([np.zeros(2)] * 2, tied_stack(params, 3))
     with pytest.raises(ValueError, match=r"inputs\[1\] must have shape \(2,\) \(the input size of layers\[1\]"):
