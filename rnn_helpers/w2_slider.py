@@ -1,0 +1,380 @@
+"""The W2 slider: how much of x_1 reaches the last output, for every recurrent weight W2.
+
+Introduced in chapter 4. Two versions of the same picture:
+
+* ``w2_frames`` / ``w2_slider``: one PNG frame per W2 value, computed in advance and shown
+  by ``rnn_helpers.widgets.frame_slider``, so the slider works on the static website (no
+  kernel) as well as in Jupyter and Colab, by mouse and by arrow keys;
+* ``live_w2_explorer``: in a running kernel, sliders for W2, the sequence length T and the
+  size of x_1 that redraw the picture on every move.
+
+Both draw with ``ConnectivityFigure``, which builds one matplotlib figure and afterwards only
+updates its artists (bar heights, labels), so a new frame costs one PNG encoding, not a new
+figure. Values outside the plotted range are clipped to it and labelled, never dropped.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .connectivity import W2_RANGE, check_steps, check_w2, connectivity, first_input_pulse
+from .plots import PALETTE
+from ._validate import real_array
+
+FLOOR = 1e-6  # smallest |d y_T / d x_t| the plot shows; smaller values sit on the floor, labelled
+CEILING = 1e4  # largest value shown; larger values are cut at the top, labelled
+FIGSIZE = (9.4, 3.5)  # inches; at 80 dpi a frame is 752 px wide, the width of the book's page
+FRAME_DPI = 80
+NEURONS = (
+    ("linear", r"linear neuron: $h_t = W_2\,h_{t-1} + x_t$", PALETTE["blue"]),
+    ("tanh", r"tanh neuron: $h_t = \tanh(W_2\,h_{t-1} + x_t)$", PALETTE["vermillion"]),
+)
+MAX_LABELLED_STEPS = 8  # up to this many bars, each bar carries its value
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def number_text(value: float) -> str:
+    """A share written for readers: two significant digits, plain decimals from 10^-6 to 10^6.
+
+    >>> number_text(0.1 ** 4), number_text(16.0), number_text(4.2e-5), number_text(3.6e7), number_text(8.2e-34)
+    ('0.0001', '16', '0.000042', '3.6 × 10⁷', '8.2 × 10⁻³⁴')
+    """
+    value = abs(float(value))
+    if value == 0:
+        return "0"
+    if 1e-6 <= value < 1e6:
+        return np.format_float_positional(value, precision=2, unique=False, fractional=False, trim="-")
+    exponent = math.floor(math.log10(value))
+    mantissa = value / 10.0**exponent
+    if round(mantissa, 1) >= 10:  # 9.96e7 would read "10.0 × 10^7"
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.1f} × 10{str(exponent).translate(_SUPERSCRIPTS)}"
+
+
+def share_words(share: float) -> str:
+    """A few words for how much of x_1 reaches the last output (share = |d y_T / d x_1|)."""
+    if share == 0:
+        return "nothing of x1 arrives"
+    if share < 0.01:
+        return "x1 has all but vanished"
+    if share < 0.5:
+        return "x1 fades"
+    if share <= 2:
+        return "x1 arrives at about its own size"
+    return "x1 is amplified and outweighs the recent inputs"
+
+
+def readout(w2, steps: int = 5, size: float = 1.0) -> str:
+    """The slider's caption: in words, what share of x_1 reaches the last output y_T.
+
+    For W2 = 0.1 and T = 5 it states the sources' number, 0.0001 (0.01 %), for the linear neuron.
+    Introduced in chapter 4.
+    """
+    w2, steps = check_w2(w2), check_steps(steps)
+    inputs = first_input_pulse(steps, size)
+    parts = []
+    for activation, _, _ in NEURONS:
+        share = float(connectivity(w2, inputs, activation)[0])
+        parts.append(
+            f"{activation} neuron: y{steps} gets {number_text(share)} × x1 "
+            f"({number_text(100 * share)} % of it), {share_words(share)}"
+        )
+    return f"W2 = {w2:.2f}, T = {steps}, x1 = {number_text(size)}. " + "; ".join(parts) + "."
+
+
+class ConnectivityFigure:
+    """One figure with |d y_T / d x_t| for t = 1..T, the linear and tanh neurons side by side.
+
+    Build it once, then call ``draw(w2, inputs)`` for each picture and ``png()`` to encode it.
+    ``draw`` updates the existing bars and labels (it rebuilds them only when T changes).
+
+    Parameters
+    ----------
+    floor, ceiling : float
+        The log-scale range shown; values outside it are clipped to it and labelled.
+    figsize : (width, height) in inches
+    dpi : int
+        Pixels per inch of the PNG frames (80: a 752 px wide picture).
+
+    Introduced in chapter 4.
+    """
+
+    def __init__(self, floor: float = FLOOR, ceiling: float = CEILING, figsize=FIGSIZE, dpi: int = FRAME_DPI):
+        # Not pyplot: the figure is never shown on its own. One Agg canvas for the figure's whole
+        # life keeps one renderer, whose cache of typeset labels makes every later frame cheap.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        if not 0 < floor < 1 < ceiling:
+            raise ValueError(f"floor and ceiling must satisfy 0 < floor < 1 < ceiling; got {floor} and {ceiling}")
+        self.floor, self.ceiling = float(floor), float(ceiling)
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self.figure)
+        self.axes = self.figure.subplots(1, 2, sharey=True)
+        self.figure.subplots_adjust(left=0.085, right=0.99, bottom=0.2, top=0.8, wspace=0.06)
+        self.title = self.figure.suptitle("", fontsize=11.5, x=0.54)  # static: part of the cached background
+        self.w2_text = self.figure.text(0.01, 0.975, "", fontsize=12.5, fontweight="bold", va="top",
+                                        color=PALETTE["black"], animated=True)
+        self._background = None
+        self._steps = None
+        self.bars, self.labels = [], []  # per panel: the T bars and their T value labels
+        self.share_texts = [  # per panel: how much of x_1 arrives, in the empty band above the cut
+            ax.text(0.02, self.ceiling * 2.8, "", transform=ax.get_yaxis_transform(), ha="left", va="center",
+                    fontsize=8.5, fontweight="bold", animated=True)
+            for ax in self.axes
+        ]
+        self.values = {}
+        for ax, (_, label, _) in zip(self.axes, NEURONS):
+            ax.set_yscale("log")
+            ax.set_ylim(self.floor / 6, self.ceiling * 8)
+            ax.set_title(label, fontsize=10.5)
+            ax.axhline(1.0, color=PALETTE["black"], linestyle=":", linewidth=1)
+            ax.axhspan(self.floor / 6, self.floor, facecolor="#e4e4e4", edgecolor="none", zorder=0)
+            ax.axhspan(self.ceiling, self.ceiling * 8, facecolor="#e4e4e4", edgecolor="none", zorder=0)
+            ax.spines[["top", "right"]].set_visible(False)
+            ax.tick_params(labelsize=9)
+            ax.set_xlabel("input step t", fontsize=10)
+        self.axes[0].set_ylabel(r"$|\,\partial y_T / \partial x_t\,|$   (1 = all of $x_t$)", fontsize=10.5)
+        decades = range(int(round(math.log10(floor))), int(round(math.log10(ceiling))) + 1, 2)
+        self.axes[0].set_yticks([10.0**k for k in decades], ["1" if k == 0 else f"$10^{{{k}}}$" for k in decades])
+        for ax in self.axes:
+            ax.minorticks_off()
+        floor_text = rf"floor $10^{{{round(math.log10(self.floor))}}}$: smaller values end here"
+        cut_text = rf"hatched bars are cut at $10^{{{round(math.log10(self.ceiling))}}}$"
+        for ax, note in zip(self.axes, (cut_text, floor_text)):
+            ax.text(0.98, self.floor / 2.4, note, transform=ax.get_yaxis_transform(), ha="right", va="center",
+                    fontsize=8, color="0.3")
+
+    def _build(self, steps: int) -> None:
+        """(Re)create the bars and labels for T = ``steps``."""
+        for artist in [artist for group in (*self.bars, *self.labels) for artist in group]:
+            artist.remove()
+        self.bars, self.labels = [], []
+        positions = np.arange(1, steps + 1)
+        for ax, (_, _, colour) in zip(self.axes, NEURONS):
+            bars = ax.bar(positions, np.ones(steps), bottom=self.floor, width=0.7, color=colour, edgecolor="white",
+                          linewidth=0)  # the white edge colours only the hatching of cut bars
+            labels = []
+            for position in positions:
+                labels.append(ax.text(position, self.floor, "", ha="center", va="bottom", fontsize=8.5))
+            for artist in [*bars, *labels]:
+                artist.set_animated(True)  # drawn over the cached background, see png()
+            self.bars.append(bars)
+            self.labels.append(labels)
+            ax.set_xlim(0.3, steps + 0.7)
+            for label in labels:
+                label.set_visible(steps <= MAX_LABELLED_STEPS)
+            if steps <= MAX_LABELLED_STEPS:
+                ax.set_xticks(positions, [f"$x_{{{t}}}$" for t in positions])
+            else:
+                ticks = [1] + [t for t in np.linspace(1, steps, 6).round().astype(int)[1:]]
+                ax.set_xticks(ticks, [f"$x_{{{t}}}$" for t in ticks])
+        self._steps = steps
+        self._background = None  # the axes changed: the static background must be drawn anew
+
+    def draw(self, w2, inputs) -> dict[str, np.ndarray]:
+        """Draw the connectivity for W2 and the input sequence ``inputs`` (shape (T,)).
+
+        Returns {"linear": array (T,), "tanh": array (T,)}, the unclipped values drawn.
+        """
+        w2 = check_w2(w2)
+        inputs = real_array(inputs, "inputs")
+        steps = inputs.shape[0] if inputs.ndim == 1 else 0
+        values = {activation: connectivity(w2, inputs, activation) for activation, _, _ in NEURONS}
+        if steps != self._steps:
+            self._build(steps)
+        for k, (activation, _, _) in enumerate(NEURONS):
+            for t, (bar, label, value) in enumerate(zip(self.bars[k], self.labels[k], values[activation])):
+                shown = min(max(value, self.floor), self.ceiling)
+                bar.set_height(shown - self.floor)
+                bar.set_visible(value >= self.floor)
+                bar.set_hatch("//" if value > self.ceiling else "")
+                if steps > MAX_LABELLED_STEPS:
+                    continue
+                if value < self.floor:
+                    text = "0" if value == 0 else rf"<$10^{{{round(math.log10(self.floor))}}}$"
+                else:
+                    text = number_text(value)
+                label.set_text(text)
+                label.set_position((t + 1, shown * 1.25))
+            share = values[activation][0]
+            clipped = " (cut)" if share > self.ceiling else " (below floor)" if 0 < share < self.floor else ""
+            self.share_texts[k].set_text(f"x1 reaches y{steps} times {number_text(share)}{clipped}")
+        pulse = f"  ($x_1$ = {number_text(inputs[0])}, later inputs 0)" if np.all(inputs[1:] == 0) else ""
+        title = f"How much of each input $x_t$ reaches the last output $y_{{{steps}}}$" + pulse
+        if title != self.title.get_text():
+            self.title.set_text(title)
+            self._background = None
+        # Only this short plain text changes from frame to frame (typesetting math per frame is slow).
+        self.w2_text.set_text(f"W2 = {w2:.2f}")
+        self.values = values
+        return values
+
+    def png(self) -> bytes:
+        """The current picture as PNG bytes (no timestamp, so the same picture gives the same bytes).
+
+        Everything that does not change between frames (axes, ticks, titles, shading) is drawn
+        once and kept as a bitmap; each frame restores it and draws only the bars, their
+        labels and the title on top ("blitting"), then encodes the pixels.
+        """
+        import io
+
+        from PIL import Image
+
+        canvas = self.figure.canvas
+        if self._background is None:
+            canvas.draw()  # skips the animated artists
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in [*self.bars[0], *self.bars[1], *self.labels[0], *self.labels[1], *self.share_texts, self.w2_text]:
+            self.figure.draw_artist(artist)
+        pixels = np.asarray(canvas.buffer_rgba())[:, :, :3]
+        buffer = io.BytesIO()
+        # 64 colours are plenty for flat bars and grey text and halve the bytes; both steps are fast.
+        picture = Image.fromarray(pixels).quantize(64, method=Image.Quantize.FASTOCTREE)
+        picture.save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+def w2_grid(step: float = 0.1, top: float = W2_RANGE[1]) -> np.ndarray:
+    """W2 values 0, step, 2 step, ..., top, rounded so that 0.1, 0.5, 1 and 2 are exact. Shape (n,)."""
+    if not 0 < step <= top:
+        raise ValueError(f"step must be in (0, {top}], got {step}")
+    count = int(round(top / step))
+    if not math.isclose(count * step, top):
+        raise ValueError(f"step must divide {top} into whole steps, got {step}")
+    return np.round(np.arange(count + 1) * step, 10)
+
+
+def frame_alt(w2: float, steps: int, values: dict[str, np.ndarray]) -> str:
+    """Alt text of one frame: what the bars show, with the x_1 and x_T values."""
+    described = [
+        f"{activation} neuron from {number_text(values[activation][0])} at x1 to "
+        f"{number_text(values[activation][-1])} at x{steps}"
+        for activation, _, _ in NEURONS
+    ]
+    return (f"Two bar charts on a log scale of how much each input x_t reaches the last output y{steps} "
+            f"for W2 = {w2:.2f}: " + "; ".join(described) + ".")
+
+
+def w2_frames(w2_values=None, steps: int = 5, size: float = 1.0, dpi: int = FRAME_DPI):
+    """Precompute one slider frame per W2 value.
+
+    Parameters
+    ----------
+    w2_values : array (n,), optional
+        Default ``w2_grid()``: 0.00, 0.10, ..., 2.50 (26 values).
+    steps : int
+        Sequence length T.
+    size : float
+        The first input x_1; later inputs are 0.
+    dpi : int
+        Resolution of the PNG frames.
+
+    Returns
+    -------
+    frames : list of n HTML strings (``image_frame``: picture, alt text, caption = ``readout``)
+    labels : list of n str, the W2 values written with two decimals ("0.10")
+    first_shares : dict {"linear": array (n,), "tanh": array (n,)}, |d y_T / d x_1| per W2
+
+    Introduced in chapter 4.
+    """
+    from .widgets import image_frame
+
+    w2_values = w2_grid() if w2_values is None else real_array(w2_values, "w2_values")
+    steps = check_steps(steps)
+    inputs = first_input_pulse(steps, size)
+    picture = ConnectivityFigure(dpi=dpi)
+    frames, labels = [], []
+    first_shares = {activation: [] for activation, _, _ in NEURONS}
+    for w2 in w2_values:
+        values = picture.draw(w2, inputs)
+        for activation in first_shares:
+            first_shares[activation].append(values[activation][0])
+        frames.append(image_frame(picture.png(), frame_alt(w2, steps, values), readout(w2, steps, size)))
+        labels.append(f"{w2:.2f}")
+    return frames, labels, {key: np.array(value) for key, value in first_shares.items()}
+
+
+def w2_slider(steps: int = 5, size: float = 1.0, start_w2: float = 1.0, w2_values=None):
+    """The precomputed W2 slider (works with no kernel). Returns (widget, labels, first_shares).
+
+    ``start_w2`` must be one of the W2 values; the slider opens there. Introduced in chapter 4.
+    """
+    from .widgets import frame_slider
+
+    frames, labels, first_shares = w2_frames(w2_values, steps, size)
+    start_label = f"{check_w2(start_w2):.2f}"
+    if start_label not in labels:
+        raise ValueError(f"start_w2 must be one of the slider's values {labels}; got {start_w2}")
+    widget = frame_slider(frames, labels, description="W2 (recurrent weight)", start=labels.index(start_label))
+    return widget, labels, first_shares
+
+
+class LiveExplorer:
+    """Sliders for W2, T and x_1 that redraw the connectivity picture in a running kernel.
+
+    ``update(w2, steps, size)`` redraws and returns the caption; the widget is ``self.widget``.
+    Uses only widgets that exist in ipywidgets 7 and 8 (FloatSlider, IntSlider,
+    FloatLogSlider, Image, HTML, VBox, HBox). Introduced in chapter 4.
+    """
+
+    def __init__(self, w2: float = 1.0, steps: int = 5, size: float = 1.0, dpi: int = FRAME_DPI):
+        import ipywidgets as widgets
+
+        self.picture = ConnectivityFigure(dpi=dpi)
+        style = {"description_width": "initial"}
+        self.w2 = widgets.FloatSlider(value=check_w2(w2), min=W2_RANGE[0], max=W2_RANGE[1], step=0.05,
+                                      description="W2", readout_format=".2f", continuous_update=True, style=style)
+        self.steps = widgets.IntSlider(value=check_steps(steps), min=2, max=60, description="T (steps)",
+                                       continuous_update=True, style=style)
+        self.size = widgets.FloatLogSlider(value=size, base=10, min=-3, max=1, step=0.25, description="x1 (size)",
+                                           readout_format=".3g", continuous_update=True, style=style)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.caption = widgets.HTML()
+        for control in (self.w2, self.steps, self.size):
+            control.observe(self._on_change, names="value")
+        self.widget = widgets.VBox([widgets.HBox([self.w2, self.steps, self.size]), self.image, self.caption])
+        self.update(self.w2.value, self.steps.value, self.size.value)
+
+    def _on_change(self, _change) -> None:
+        self.update(self.w2.value, self.steps.value, self.size.value)
+
+    def update(self, w2: float, steps: int, size: float) -> str:
+        """Redraw for these values; returns the caption text."""
+        import html
+
+        self.picture.draw(w2, first_input_pulse(steps, size))
+        self.image.value = self.picture.png()
+        text = readout(w2, steps, size)
+        self.caption.value = f'<p class="frame-caption">{html.escape(text)}</p>'
+        return text
+
+
+def live_w2_explorer(w2: float = 1.0, steps: int = 5, size: float = 1.0):
+    """The live version of the W2 slider (needs a running kernel). Returns the widget.
+
+    Introduced in chapter 4.
+    """
+    return LiveExplorer(w2, steps, size).widget
+
+
+__all__ = [
+    "FLOOR",
+    "CEILING",
+    "number_text",
+    "share_words",
+    "readout",
+    "ConnectivityFigure",
+    "w2_grid",
+    "frame_alt",
+    "w2_frames",
+    "w2_slider",
+    "LiveExplorer",
+    "live_w2_explorer",
+]

@@ -1,0 +1,111 @@
+"""The W2 slider: its values, captions, frames and the live version."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from rnn_helpers.connectivity import first_input_pulse
+from rnn_helpers.w2_slider import (
+    CEILING,
+    FLOOR,
+    ConnectivityFigure,
+    LiveExplorer,
+    number_text,
+    readout,
+    w2_frames,
+    w2_grid,
+    w2_slider,
+)
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return w2_frames()
+
+
+def test_grid_holds_the_sources_values_exactly():
+    grid = w2_grid()
+    assert grid[0] == 0.0 and grid[-1] == 2.5
+    for value in (0.1, 0.5, 1.0, 2.0):
+        assert value in grid.tolist()
+
+
+@pytest.mark.parametrize("value, text", [(0.1**4, "0.0001"), (16.0, "16"), (0.0, "0"), (4.2e-5, "0.000042"),
+                                         (3.6e7, "3.6 × 10⁷"), (8.2e-34, "8.2 × 10⁻³⁴"), (9.96e7, "1.0 × 10⁸"),
+                                         (0.0625, "0.062"), (1600.0, "1600")])
+def test_number_text(value, text):
+    assert number_text(value) == text
+
+
+def test_readout_states_the_sources_numbers():
+    text = readout(0.1, 5)
+    assert "linear neuron: y5 gets 0.0001 × x1 (0.01 % of it)" in text and text.startswith("W2 = 0.10")
+    assert "linear neuron: y5 gets 16 × x1 (1600 % of it)" in readout(2.0, 5)
+    assert "linear neuron: y5 gets 1 × x1 (100 % of it)" in readout(1.0, 5)
+
+
+def test_frames_labels_and_captions(frames):
+    html, labels, shares = frames
+    assert len(html) == len(labels) == 26
+    assert labels[1] == "0.10" and labels[5] == "0.50" and labels[10] == "1.00" and labels[20] == "2.00"
+    caption = re.search(r'<p class="frame-caption"[^>]*>(.*?)</p>', html[1]).group(1)
+    assert "0.0001" in caption
+    np.testing.assert_allclose(shares["linear"], w2_grid() ** 4, rtol=1e-12)
+    assert np.all(shares["tanh"] <= shares["linear"] + 1e-15)  # tanh' <= 1 can only take away
+    assert len(set(html)) == len(html)  # every position shows a different picture
+    assert all('alt="Two bar charts' in frame for frame in html)
+
+
+def test_frames_are_reproducible(frames):
+    again, _, _ = w2_frames(w2_grid()[:3])
+    assert again == frames[0][:3]
+
+
+def test_picture_clips_and_labels_what_it_cannot_show():
+    picture = ConnectivityFigure()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = picture.draw(2.5, first_input_pulse(30))
+        picture.png()
+    heights = [bar.get_height() + FLOOR for bar in picture.bars[0]]
+    assert max(heights) == pytest.approx(CEILING) and values["linear"][0] > CEILING
+    assert picture.bars[0][0].get_hatch() == "//"
+    assert "(cut)" in picture.share_texts[0].get_text()
+    assert "(below floor)" in picture.share_texts[1].get_text()
+    assert not picture.bars[1][0].get_visible()  # below the floor: no bar, the text says so
+    picture.draw(0.0, first_input_pulse(5))
+    assert [label.get_text() for label in picture.labels[0]] == ["0", "0", "0", "0", "1"]
+
+
+def test_slider_starts_where_asked_and_refuses_other_values():
+    widget, labels, _ = w2_slider(start_w2=1.0, w2_values=[0.0, 0.1, 1.0])
+    slider = widget.children[0]
+    assert slider.value == "1.00" and slider.options == ("0.00", "0.10", "1.00")
+    with pytest.raises(ValueError, match=r"start_w2 must be one of the slider's values"):
+        w2_slider(start_w2=0.5, w2_values=[0.0, 1.0])
+
+
+def test_live_explorer_redraws_on_every_control():
+    explorer = LiveExplorer(w2=1.0, steps=5, size=1.0)
+    first_image, first_caption = explorer.image.value, explorer.caption.value
+    explorer.w2.value = 0.1
+    assert "0.0001" in explorer.caption.value and explorer.image.value != first_image
+    explorer.steps.value = 12
+    assert "y12" in explorer.caption.value
+    explorer.size.value = 0.01
+    assert "x1 = 0.01" in explorer.caption.value
+    assert explorer.caption.value != first_caption
+
+
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda: readout(3.0), ValueError, r"w2 must lie in \[0.0, 2.5\]"),
+    (lambda: readout(float("nan")), ValueError, r"w2 must be a finite number"),
+    (lambda: readout("1"), TypeError, r"w2 must be a real number"),
+    (lambda: w2_grid(0.3), ValueError, r"step must divide 2.5 into whole steps"),
+    (lambda: ConnectivityFigure(floor=2.0), ValueError, r"0 < floor < 1 < ceiling"),
+])
+def test_refuses_bad_input(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
