@@ -16,6 +16,7 @@ check a drawing without looking at pixels.
 from __future__ import annotations
 
 import numbers
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -154,11 +155,12 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
 
 
 def plain_label(label: str | None) -> str:
-    """A label as a screen reader should hear it: TeX markup removed ("$W_{hh}$" -> "W_hh").
+    """A label as a screen reader should hear it: TeX markup removed ("$W_{hh}$" -> "W_hh",
+    "$\\hat{y}_5$" -> "y-hat_5").
 
     Introduced in chapter 2, for alt text.
     """
-    text = (label or "").replace("$", "").replace("\\hat", "").replace("\\", "")
+    text = re.sub(r"\\hat\s*\{?(\w)\}?", r"\1-hat", (label or "").replace("$", "")).replace("\\", "")
     text = text.replace("^{(", "(").replace(")}", ")").replace("^{", "^").replace("_{", "_")
     return text.replace("{", "").replace("}", "")
 

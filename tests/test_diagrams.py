@@ -170,3 +170,4 @@ def test_alt_text_names_what_is_drawn():
     assert "labelled U_1, U_2" in listed
     assert plain_label("$W_{hh}^{(2)}$") == "W_hh(2)"
     assert plain_label(None) == ""
+    assert plain_label("$\\hat{y}_5$") == plain_label("$\\hat y_5$") == "y-hat_5"
