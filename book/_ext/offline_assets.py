@@ -17,7 +17,8 @@ from sphinx.errors import ExtensionError
 ASSETS = {
     "mathjax": "mathjax/es5",
     "require.js": "requirejs/require.js",
-    "html-manager": "@jupyter-widgets/html-manager/dist",
+    # Kept at its npm path: the manager finds its fonts through the path require.js gives it.
+    "@jupyter-widgets/html-manager/dist": "@jupyter-widgets/html-manager/dist",
 }
 
 

@@ -1,0 +1,71 @@
+"""Every page of the built book, in headless Chromium with no network: it loads cleanly, its math is
+typeset, its widgets render, it asks nothing of any host but the local server, and its sliders move."""
+
+from __future__ import annotations
+
+import pytest
+
+from page_checks import frame_sliders, html_pages, open_page, raw_math, visible_frame, widget_view_count
+
+PAGES = html_pages()
+
+
+def test_the_site_has_the_chapters():
+    assert "notebooks/01_memory.html" in PAGES, f"chapter 1 is missing from the built site: {PAGES}"
+
+
+def test_the_root_sends_readers_to_the_landing_page(browser, site_url):
+    page = browser.new_page()
+    page.goto(f"{site_url}/index.html")
+    page.wait_for_url("**/book/intro.html")
+    assert page.locator("h1").first.inner_text().strip() != ""
+    page.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_offline_with_math_and_widgets(browser, site_url, path):
+    visit = open_page(browser, f"{site_url}/{path}")
+    try:
+        assert visit.foreign_requests == [], f"{path} asked other hosts for {visit.foreign_requests}"
+        assert visit.console_errors == [], f"{path} logged console errors: {visit.console_errors}"
+        assert raw_math(visit.page) == [], f"{path} shows untypeset TeX"
+        views = widget_view_count(visit.page)
+        rendered = visit.page.locator(".cell_output .jupyter-widgets.widget-vbox").count()
+        assert rendered >= views, f"{path} embeds {views} widget(s) but renders {rendered}"
+    finally:
+        visit.page.close()
+
+
+def test_chapter1_math_is_typeset(browser, site_url):
+    visit = open_page(browser, f"{site_url}/notebooks/01_memory.html")
+    assert visit.page.locator("mjx-container").count() >= 5
+    visit.page.close()
+
+
+def slider_pages():
+    return [p for p in PAGES if p.startswith("notebooks/")]
+
+
+@pytest.mark.parametrize("path", slider_pages())
+def test_every_frame_slider_moves_by_keyboard_and_mouse(browser, site_url, path):
+    visit = open_page(browser, f"{site_url}/{path}")
+    page = visit.page
+    boxes = frame_sliders(page)
+    for k in range(boxes.count()):
+        box = boxes.nth(k)
+        box.scroll_into_view_if_needed()
+        start = visible_frame(page, box)
+        assert start["count"] == 1, f"slider {k} on {path} shows {start['count']} frames at once"
+        handle = box.locator(".noUi-handle").first
+        handle.focus()
+        # Every slider starts away from its lowest position, so Home moves it.
+        page.keyboard.press("Home")
+        by_keyboard = visible_frame(page, box)
+        assert by_keyboard["src"] != start["src"], f"the keyboard did not change slider {k} on {path}"
+        # Clicking the far right of the track moves it to the last position.
+        track = box.locator(".noUi-target").first.bounding_box()
+        page.mouse.click(track["x"] + track["width"] - 2, track["y"] + track["height"] / 2)
+        by_mouse = visible_frame(page, box)
+        assert by_mouse["src"] != by_keyboard["src"], f"the mouse did not change slider {k} on {path}"
+        assert by_mouse["count"] == 1
+    page.close()
