@@ -93,8 +93,8 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
     initial_state : str, optional
         Label of a dashed state box h_0 before the first step, with an arrow into step 1.
     column_gap : float, optional
-        Space between neighbouring boxes, in box heights' units (0.7 is one box); chosen from
-        the labels if omitted. Drawings meant to be compared (the frames of a slider) can
+        Space between neighbouring boxes, in data units (a box is 0.7 high); chosen from the
+        labels if omitted. Drawings meant to be compared (the frames of a slider) can
         share one gap so that their boxes line up.
 
     Returns the Axes. Introduced in chapter 1; weight labels and ``initial_state`` in chapter 2.
@@ -118,7 +118,7 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
     gap = max(0.45, 0.13 * longest_weight + 0.3) if labelled else 0.45
     if column_gap is not None:
         if isinstance(column_gap, bool) or not isinstance(column_gap, numbers.Real) or not 0 < column_gap <= 5:
-            raise ValueError(f"column_gap must be a number of data units from 0 to 5 (0.7 is one box); got {column_gap!r}")
+            raise ValueError(f"column_gap must be a number of data units above 0 and at most 5 (a box is 0.7 high); got {column_gap!r}")
         gap = float(column_gap)
     spacing = width + gap
     first = -1 if initial_state is not None else 0
