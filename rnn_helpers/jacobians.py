@@ -24,6 +24,8 @@ from ._validate import check_choice, check_ndim, check_shape, real_array
 from .activations import NONLINEARITIES
 from .numpy_rnn import check_rnn_params, rnn_forward
 
+PALETTE_BLACK = "#000000"
+
 # gamma: the largest value of |f'(a)| over all a (Pascanu et al. 2013, section 3)
 SLOPE_BOUNDS = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0}
 
@@ -181,7 +183,74 @@ def vanishing_bound(spectral_norm: float, nonlinearity: str, steps: int) -> np.n
         return factor ** np.arange(steps + 1, dtype=np.float64)
 
 
+def survival_after(spectral_norms, nonlinearity: str, steps: int = 50, **kwargs) -> np.ndarray:
+    """``random_layer_gradient_norms(...)[steps]`` for each spectral norm: the share of the gradient
+    left after ``steps`` steps back. Shape (len(spectral_norms),). Introduced in chapter 4."""
+    return np.array([random_layer_gradient_norms(float(norm), nonlinearity, steps=steps, **kwargs)[steps]
+                     for norm in spectral_norms])
+
+
+def plot_layer_gradients(spectral_norms=(0.5, 0.9, 1.5, 3.0), nonlinearity: str = "tanh", steps: int = 50,
+                         sweep=None, floor: float = 1e-20, ceiling: float = 1e20, **kwargs):
+    """Left: gradient norm per step back for random layers with the given spectral norms, with the
+    bound (gamma ||W_hh||)^k dashed where it forces vanishing. Right: what is left after ``steps``
+    steps against the spectral norm, for the linear, tanh and sigmoid layers, with 1/gamma marked.
+
+    Values outside [floor, ceiling] are drawn at the edge (the y axis says so). ``kwargs`` go to
+    ``random_layer_gradient_norms`` (hidden, input_scale, seed, kind).
+    Returns (figure, {"curves": {norm: (steps+1,)}, "sweep": array, "survival": {name: array}}).
+    Introduced in chapter 4.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import SERIES_COLOURS
+
+    if sweep is None:  # denser near 1, where the linear and tanh layers turn
+        sweep = np.array([0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0])
+    sweep = np.asarray(sweep, dtype=float)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.4, 3.8))
+    k = np.arange(steps + 1)
+    curves = {}
+    for i, norm in enumerate(spectral_norms):
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        curves[norm] = random_layer_gradient_norms(norm, nonlinearity, steps=steps, **kwargs)
+        left.plot(k, np.clip(curves[norm], floor, ceiling), color=colour, label=rf"$\|W_{{hh}}\|$ = {norm:g}")
+        if SLOPE_BOUNDS[nonlinearity] * norm < 1:
+            left.plot(k, np.clip(vanishing_bound(norm, nonlinearity, steps), floor, ceiling), color=colour,
+                      linestyle="--", linewidth=1)
+    left.set(yscale="log", xlabel="steps back k", ylabel=r"$\|\partial L/\partial h_{T-k}\| \,/\, \|\partial L/\partial h_T\|$",
+             title=f"{nonlinearity} layer (dashed: the bound)", ylim=(floor / 10, ceiling * 10))
+    left.legend(fontsize=8, frameon=False, loc="upper left")
+    survival = {}
+    markers = {"linear": "s", "tanh": "o", "sigmoid": "^"}
+    for i, name in enumerate(("linear", "tanh", "sigmoid")):
+        survival[name] = survival_after(sweep, name, steps, **kwargs)
+        colour = SERIES_COLOURS[i]
+        right.plot(sweep, np.clip(survival[name], floor, ceiling), color=colour, marker=markers[name], markersize=4,
+                   label=f"{name} (γ = {'1/4' if name == 'sigmoid' else '1'})")
+    for bound in (1.0, 4.0):
+        right.axvline(bound, color=PALETTE_BLACK, linestyle=":", linewidth=1.2)
+        right.text(bound + 0.08, ceiling / 1e4, f"1/γ = {bound:g}", ha="left", va="center", fontsize=8.5)
+    right.axhline(1.0, color=PALETTE_BLACK, linewidth=0.8)
+    right.set(yscale="log", xlabel=r"largest singular value $\|W_{hh}\|$", ylabel=f"left after {steps} steps back",
+              ylim=(floor / 10, ceiling * 10))
+    right.set_title("vanishing is certain left of 1/γ (dotted)", pad=20)
+    right.legend(fontsize=8, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
+                 handlelength=1.5, columnspacing=1.0)
+    decades = np.arange(np.ceil(np.log10(floor)), np.log10(ceiling) + 1, 10)
+    for ax in (left, right):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_yticks(10.0**decades)
+        ax.minorticks_off()
+    fig.text(0.01, 0.01, "values beyond the axis limits are drawn at the edge", ha="left",
+             va="bottom", fontsize=8, color="0.35")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig, {"curves": curves, "sweep": sweep, "survival": survival}
+
+
 __all__ = [
+    "survival_after",
+    "plot_layer_gradients",
     "SLOPE_BOUNDS",
     "step_jacobians",
     "jacobian_product",

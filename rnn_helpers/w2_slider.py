@@ -1,6 +1,9 @@
-"""The W2 slider: how much of x_1 reaches the last output, for every recurrent weight W2.
+"""The W2 slider and the other pictures of the one-neuron chain.
 
-Introduced in chapter 4. Two versions of the same picture:
+Introduced in chapter 4. ``draw_w2_chain`` draws the chain with its W2 links and the
+gradient's way back; ``plot_tanh_neuron`` shows why tanh changes the story. The slider
+shows how much of x_1 reaches the last output, for every recurrent weight W2, in two
+versions of the same picture:
 
 * ``w2_frames`` / ``w2_slider``: one PNG frame per W2 value, computed in advance and shown
   by ``rnn_helpers.widgets.frame_slider``, so the slider works on the static website (no
@@ -352,7 +355,7 @@ class LiveExplorer:
         self.picture.draw(w2, first_input_pulse(steps, size))
         self.image.value = self.picture.png()
         text = readout(w2, steps, size)
-        self.caption.value = f'<p class="frame-caption">{html.escape(text)}</p>'
+        self.caption.value = f'<p class="live-caption">{html.escape(text)}</p>'
         return text
 
 
@@ -364,7 +367,70 @@ def live_w2_explorer(w2: float = 1.0, steps: int = 5, size: float = 1.0):
     return LiveExplorer(w2, steps, size).widget
 
 
+def draw_w2_chain(steps: int = 5):
+    """The neuron unrolled over ``steps`` steps with W2 on every link, and the way the gradient
+    d y_T / d x_1 travels back (one factor W2 per link). Returns the figure. Introduced in chapter 4."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
+
+    from .diagrams import BOX, ROWS, draw_rnn_chain
+
+    steps = check_steps(steps)
+    fig, ax = plt.subplots(figsize=(7.0, 3.3))
+    draw_rnn_chain(steps, outputs="last", input_weight=None, recurrent_weight="$W_2$", output_weight=None,
+                   initial_state=None, ax=ax)
+    boxes = [patch for patch in ax.patches if patch.get_gid() == "hidden-box"]
+    centres = [box.get_x() + box.get_width() / 2 for box in boxes]
+    width = boxes[0].get_width()
+    top = ROWS["output"]
+    ax.add_patch(FancyArrowPatch((centres[-1] - width / 2 - 0.05, top), (centres[0], ROWS["hidden"] + BOX / 2 + 0.05),
+                                 connectionstyle="angle,angleA=0,angleB=90,rad=0.0", arrowstyle="-|>",
+                                 mutation_scale=12, linestyle="--", linewidth=1.4, color=PALETTE["vermillion"]))
+    links = steps - 1
+    ax.text((centres[0] + centres[-1]) / 2 - 0.3, top + 0.12,
+            rf"$\partial y_{{{steps}}}/\partial x_1$: back across {links} links, $\times W_2$ on each $= W_2^{{{links}}}$",
+            ha="center", va="bottom", fontsize=10.5, color=PALETTE["vermillion"])
+    ax.set_xlim(centres[0] - width, centres[-1] + width)
+    fig.tight_layout()
+    return fig
+
+
+def plot_tanh_neuron(cases=((0.5, 1.0), (1.0, 1.0), (2.0, 1.0), (2.0, 0.01)), steps: int = 20):
+    """The tanh neuron's state h_t (left) and the factor |d h_t / d h_{t-1}| = W2 (1 - h_t^2) that
+    every step back multiplies the gradient by (right), for each (W2, x_1) in ``cases``; later
+    inputs are 0. Returns the figure. Introduced in chapter 4."""
+    import matplotlib.pyplot as plt
+
+    from .connectivity import neuron_states, tanh_slope
+
+    steps = check_steps(steps)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.4, 3.8))
+    colours = [PALETTE["sky"], PALETTE["green"], PALETTE["vermillion"], PALETTE["vermillion"]]
+    t = np.arange(1, steps + 1)
+    for k, (w2, size) in enumerate(cases):
+        h, a = neuron_states(w2, first_input_pulse(steps, size), "tanh")
+        style = dict(color=colours[k % len(colours)], linestyle="--" if size < 0.1 else "-", marker="o", markersize=3)
+        label = f"W2 = {w2:g}, x1 = {size:g}"
+        left.plot(t, h, label=label, **style)
+        right.plot(t[1:], w2 * tanh_slope(a[1:]), label=label, **style)
+    right.axhline(1.0, color=PALETTE["black"], linestyle=":", linewidth=1)
+    right.text(steps, 1.04, "above 1: the gradient grows", ha="right", va="bottom", fontsize=8.5)
+    right.text(steps, 0.7, "below 1: it shrinks", ha="right", va="center", fontsize=8.5)
+    left.set(xlabel="step t", ylabel="state $h_t$", title="the state settles")
+    right.set(xlabel="step t", ylabel=r"$W_2\,(1 - h_t^2)$", title="factor per step back", ylim=(0, 2.2))
+    for ax in (left, right):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_xlim(0.5, steps + 0.5)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(cases), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
 __all__ = [
+    "draw_w2_chain",
+    "plot_tanh_neuron",
     "FLOOR",
     "CEILING",
     "number_text",

@@ -1,4 +1,4 @@
-"""The training demos of chapter 4: model, optimiser and clipping against torch, and the runs' bookkeeping."""
+"""The training demos of chapter 4: hand-written BPTT, optimiser and clipping against torch, and the runs' bookkeeping."""
 
 import math
 import warnings
@@ -9,6 +9,7 @@ import torch
 
 from rnn_helpers.gradient_demos import (
     DIVERGED_LOSS,
+    PARAM_KEYS,
     Optimizer,
     RunConfig,
     clip_gradients,
@@ -16,7 +17,7 @@ from rnn_helpers.gradient_demos import (
     gradient_norm,
     gradient_ratio_at_init,
     init_params,
-    loss_of,
+    loss_and_gradients,
     memory_batch,
     train,
 )
@@ -25,85 +26,136 @@ from rnn_helpers.jacobians import gradient_norms
 EXPLODING = dict(steps=15, noise=0.5, loss="mse", optimizer="sgd", lr=0.3, recurrent_norm=2.0, iterations=40)
 
 
+def torch_loss(params, x, target, kind):
+    """The same network and loss in torch: returns the loss, the leaf tensors and the states h_1..h_T."""
+    leaves = {key: torch.tensor(value, requires_grad=True) for key, value in params.items()}
+    h = torch.zeros(x.shape[1], params["W_hh"].shape[0], dtype=torch.float64)
+    states = []
+    for t in range(x.shape[0]):
+        h = torch.tanh(torch.tensor(x[t]) @ leaves["W_ih"].T + leaves["b"] + h @ leaves["W_hh"].T)
+        h.retain_grad()
+        states.append(h)
+    prediction = (h @ leaves["V"].T + leaves["c"]).squeeze(1)
+    target = torch.tensor(target)
+    if kind == "mse":
+        loss = ((prediction - target) ** 2).mean()
+    else:
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(prediction, (target > 0).double())
+    return loss, leaves, states
+
+
 def test_memory_batch_puts_the_answer_first():
-    x, answer = memory_batch(torch.Generator().manual_seed(0), 50, 7, noise=0.3)
+    x, answer = memory_batch(np.random.default_rng(0), 50, 7, noise=0.3)
     assert x.shape == (7, 50, 1) and answer.shape == (50,)
-    torch.testing.assert_close(x[0, :, 0], answer)
+    np.testing.assert_array_equal(x[0, :, 0], answer)
     assert set(answer.tolist()) == {-1.0, 1.0}
     assert 0.2 < float(x[1:].std()) < 0.4
 
 
 def test_forward_matches_torch_nn_rnn_and_linear():
-    config = RunConfig(hidden=5, seed=3)
-    params = init_params(config)
-    x, _ = memory_batch(torch.Generator().manual_seed(1), 4, 6, 1.0)
+    params = init_params(RunConfig(hidden=5, seed=3))
+    x, _ = memory_batch(np.random.default_rng(1), 4, 6, 1.0)
     rnn = torch.nn.RNN(1, 5).double()
     readout = torch.nn.Linear(5, 1).double()
     with torch.no_grad():
-        rnn.weight_ih_l0.copy_(params["W_ih"])
-        rnn.weight_hh_l0.copy_(params["W_hh"])
-        rnn.bias_ih_l0.copy_(params["b"])
+        rnn.weight_ih_l0.copy_(torch.tensor(params["W_ih"]))
+        rnn.weight_hh_l0.copy_(torch.tensor(params["W_hh"]))
+        rnn.bias_ih_l0.copy_(torch.tensor(params["b"]))
         rnn.bias_hh_l0.zero_()
-        readout.weight.copy_(params["V"])
-        readout.bias.copy_(params["c"])
-        expected = readout(rnn(x)[0][-1]).squeeze(1)
-        prediction, _ = forward(params, x)
-    torch.testing.assert_close(prediction, expected, rtol=1e-12, atol=1e-12)
+        readout.weight.copy_(torch.tensor(params["V"]))
+        readout.bias.copy_(torch.tensor(params["c"]))
+        output, _ = rnn(torch.tensor(x))
+        expected = readout(output[-1]).squeeze(1).numpy()
+    prediction, states = forward(params, x)
+    np.testing.assert_allclose(prediction, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(states[1:], output.numpy(), rtol=1e-12, atol=1e-12)
 
 
-def test_recorded_step_gradients_match_the_jacobian_product():
-    """With one sequence, ||dL/dh_t|| from autograd equals the backward product of Jacobians."""
+@pytest.mark.parametrize("kind", ["bce", "mse"])
+@pytest.mark.parametrize("recurrent_norm", [None, 1.8])
+def test_hand_written_bptt_matches_autograd(kind, recurrent_norm):
+    params = init_params(RunConfig(hidden=6, seed=2, recurrent_norm=recurrent_norm))
+    x, answer = memory_batch(np.random.default_rng(5), 3, 9, 1.0)
+    loss, grads, step_norms = loss_and_gradients(params, x, answer, kind)
+    expected_loss, leaves, states = torch_loss(params, x, answer, kind)
+    expected_loss.backward()
+    assert loss == pytest.approx(float(expected_loss.detach()), rel=1e-12)
+    for key in PARAM_KEYS:
+        np.testing.assert_allclose(grads[key], leaves[key].grad.numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(step_norms, [float(h.grad.norm()) for h in states], rtol=1e-10)
+
+
+def test_hand_written_bptt_matches_finite_differences():
+    params = init_params(RunConfig(hidden=3, seed=7))
+    x, answer = memory_batch(np.random.default_rng(2), 4, 5, 1.0)
+    _, grads, _ = loss_and_gradients(params, x, answer, "bce")
+    eps = 1e-6
+    for key in PARAM_KEYS:
+        numeric = np.zeros_like(params[key])
+        for index in np.ndindex(params[key].shape):
+            saved = params[key][index]
+            params[key][index] = saved + eps
+            plus = loss_and_gradients(params, x, answer, "bce")[0]
+            params[key][index] = saved - eps
+            minus = loss_and_gradients(params, x, answer, "bce")[0]
+            params[key][index] = saved
+            numeric[index] = (plus - minus) / (2 * eps)
+        np.testing.assert_allclose(grads[key], numeric, rtol=1e-5, atol=1e-9)
+
+
+def test_step_norms_match_the_jacobian_product():
+    """With one sequence, ||dL/dh_t|| equals the backward product of Jacobians from chapter 4's jacobians module."""
     params = init_params(RunConfig(hidden=6, seed=2, recurrent_norm=1.3))
-    x, answer = memory_batch(torch.Generator().manual_seed(5), 1, 9, 1.0)
-    prediction, states = forward(params, x, keep_states=True)
-    loss_of(prediction, answer, "mse").backward()
-    recorded = np.array([float(h.grad.norm()) for h in states])  # t = 1..T
-    numpy_params = {
-        "weight_ih": params["W_ih"].detach().numpy(),
-        "weight_hh": params["W_hh"].detach().numpy(),
-        "bias_ih": params["b"].detach().numpy(),
-        "bias_hh": np.zeros(6),
-    }
-    norms = gradient_norms(x[:, 0].numpy(), numpy_params, output_grad=states[-1].grad[0].numpy())
-    np.testing.assert_allclose(recorded[::-1], norms[:-1], rtol=1e-10)  # norms[k] is step T - k; the last is h_0
+    x, answer = memory_batch(np.random.default_rng(5), 1, 9, 1.0)
+    _, _, step_norms = loss_and_gradients(params, x, answer, "mse")
+    prediction, _ = forward(params, x)
+    d_h_last = 2 * (prediction - answer)[0] * params["V"][0]  # dL/dh_T for one sequence
+    layer = {"weight_ih": params["W_ih"], "weight_hh": params["W_hh"], "bias_ih": params["b"], "bias_hh": np.zeros(6)}
+    norms = gradient_norms(x[:, 0], layer, output_grad=d_h_last)
+    np.testing.assert_allclose(step_norms[::-1], norms[:-1], rtol=1e-10)  # norms[k] is step T - k; the last is h_0
 
 
 @pytest.mark.parametrize("kind", ["sgd", "adam"])
 def test_optimizer_matches_torch_optim(kind):
     mine = init_params(RunConfig(hidden=4, seed=0))
-    theirs = {key: value.detach().clone().requires_grad_() for key, value in mine.items()}
+    theirs = {key: torch.tensor(value, requires_grad=True) for key, value in mine.items()}
     optimizer = Optimizer(mine, kind, lr=0.05)
     reference = (torch.optim.Adam if kind == "adam" else torch.optim.SGD)(list(theirs.values()), lr=0.05)
-    generator = torch.Generator().manual_seed(0)
+    rng = np.random.default_rng(0)
     for _ in range(5):
-        x, answer = memory_batch(generator, 8, 5, 1.0)
-        for params, opt in ((mine, optimizer), (theirs, reference)):
-            opt.zero_grad()
-            loss_of(forward(params, x)[0], answer, "bce").backward()
-            opt.step()
+        x, answer = memory_batch(rng, 8, 5, 1.0)
+        _, grads, _ = loss_and_gradients(mine, x, answer, "bce")
+        optimizer.step(grads)
+        reference.zero_grad()
+        loss, leaves, _ = torch_loss({key: p.detach().numpy() for key, p in theirs.items()}, x, answer, "bce")
+        loss.backward()
+        for key in theirs:
+            theirs[key].grad = leaves[key].grad
+        reference.step()
     for key in mine:
-        torch.testing.assert_close(mine[key], theirs[key], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(mine[key], theirs[key].detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_clipping_matches_torch_and_keeps_the_direction():
     params = init_params(RunConfig(hidden=4, seed=1, recurrent_norm=2.0))
-    x, answer = memory_batch(torch.Generator().manual_seed(0), 8, 12, 1.0)
-    loss_of(forward(params, x)[0], answer, "mse").backward()
-    copies = {key: p.detach().clone().requires_grad_() for key, p in params.items()}
-    for key in copies:
-        copies[key].grad = params[key].grad.clone()
-    before = {key: p.grad.clone() for key, p in params.items()}
-    norm = clip_gradients(params, 0.05)
-    torch_norm = torch.nn.utils.clip_grad_norm_(list(copies.values()), 0.05)
-    assert norm == pytest.approx(float(torch_norm), rel=1e-12) and norm > 0.05
-    assert gradient_norm(params) == pytest.approx(0.05, rel=1e-12)
-    for key in params:
-        torch.testing.assert_close(params[key].grad, copies[key].grad, rtol=1e-5, atol=1e-12)
-        torch.testing.assert_close(params[key].grad, before[key] * (0.05 / norm), rtol=1e-12, atol=0)
-    unchanged = {key: p.grad.clone() for key, p in params.items()}
-    assert clip_gradients(params, 10.0) == pytest.approx(0.05)
-    for key in params:
-        assert torch.equal(params[key].grad, unchanged[key])
+    x, answer = memory_batch(np.random.default_rng(0), 8, 12, 1.0)
+    _, grads, _ = loss_and_gradients(params, x, answer, "mse")
+    before = {key: g.copy() for key, g in grads.items()}
+    tensors = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads.values()]
+    for tensor, g in zip(tensors, grads.values()):
+        tensor.grad = torch.tensor(g)
+    threshold = 0.5 * gradient_norm(grads)
+    norm = clip_gradients(grads, threshold)
+    torch_norm = torch.nn.utils.clip_grad_norm_(tensors, threshold)
+    assert norm == pytest.approx(float(torch_norm), rel=1e-12)
+    assert gradient_norm(grads) == pytest.approx(threshold, rel=1e-12)
+    for (key, g), tensor in zip(grads.items(), tensors):
+        np.testing.assert_allclose(g, tensor.grad.numpy(), rtol=1e-5)  # torch adds 1e-6 to the norm
+        np.testing.assert_allclose(g, before[key] * 0.5, rtol=1e-12)
+    unchanged = {key: g.copy() for key, g in grads.items()}
+    assert clip_gradients(grads, 10 * threshold) == pytest.approx(threshold)
+    for key in grads:
+        np.testing.assert_array_equal(grads[key], unchanged[key])
 
 
 def test_exploding_run_stops_cleanly_and_clipping_rescues_it():
@@ -126,6 +178,10 @@ def test_runs_are_deterministic_and_record_what_was_asked():
     assert first.step_grad_norms[0].shape == (6,)
     assert first.losses.shape == (12,) and first.grad_norms.shape == (12,)
     assert 0.0 <= first.accuracy <= 1.0
+
+
+def test_a_short_lag_is_learned():
+    assert train(RunConfig(steps=5, iterations=150)).accuracy > 0.95
 
 
 def test_the_signal_reaching_step_one_shrinks_with_the_lag():
@@ -152,9 +208,6 @@ def test_config_refuses_bad_settings(kwargs, pattern):
 
 
 def test_clip_threshold_must_be_positive():
-    params = init_params(RunConfig(hidden=2))
-    x, answer = memory_batch(torch.Generator().manual_seed(0), 2, 3, 1.0)
-    loss_of(forward(params, x)[0], answer, "bce").backward()
     with pytest.raises(ValueError, match="threshold must be a positive number"):
-        clip_gradients(params, 0)
+        clip_gradients({"W_hh": np.ones((2, 2))}, 0)
     assert math.isfinite(DIVERGED_LOSS)
