@@ -23,6 +23,7 @@ torch is imported inside the functions that need it, so ``rnn_helpers`` imports 
 from __future__ import annotations
 
 import numbers
+from contextlib import contextmanager
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -213,6 +214,67 @@ class TrainResult:
     losses: list[float] = field(default_factory=list)
 
 
+@contextmanager
+def one_thread():
+    """Run torch on one thread inside the ``with`` block, and restore the thread count after it.
+
+    With one thread the order of every floating-point sum is fixed, so training and scoring
+    give the same numbers on every run. Introduced in chapter 5.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+class Adam:
+    """Adam, written out: the update of ``torch.optim.Adam`` with its defaults.
+
+    For every parameter p with gradient g, at update t:
+
+        m <- m + (1 - beta1) (g - m)          v <- beta2 v + (1 - beta2) g^2
+        p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    with beta1 = 0.9, beta2 = 0.999, eps = 1e-8. ``torch.optim.Adam`` computes the same
+    numbers (the unit tests compare them update by update), but creating it imports
+    ``torch._dynamo``, which takes seconds on a small machine, and this chapter trains a dozen
+    models inside its time budget. Introduced in chapter 5.
+    """
+
+    def __init__(self, parameters, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        import torch
+
+        self.parameters = [p for p in parameters if p.requires_grad]
+        self.lr = _check_real(lr, "lr", 0.0, 1.0, open_low=True)
+        self.beta1, self.beta2 = (_check_real(b, "betas[...]", 0.0, 1.0) for b in betas)
+        self.eps = _check_real(eps, "eps", 0.0, 1.0, open_low=True)
+        self.first = [torch.zeros_like(p) for p in self.parameters]  # m: running mean of the gradient
+        self.second = [torch.zeros_like(p) for p in self.parameters]  # v: running mean of its square
+        self.updates = 0
+
+    def zero_grad(self) -> None:
+        for p in self.parameters:
+            p.grad = None
+
+    def step(self) -> None:
+        import torch
+
+        self.updates += 1
+        step_size = self.lr / (1 - self.beta1**self.updates)
+        correction = (1 - self.beta2**self.updates) ** 0.5
+        with torch.no_grad():
+            for p, m, v in zip(self.parameters, self.first, self.second):
+                if p.grad is None:
+                    continue
+                m.lerp_(p.grad, 1 - self.beta1)
+                v.mul_(self.beta2).addcmul_(p.grad, p.grad, value=1 - self.beta2)
+                p.addcdiv_(m, (v.sqrt() / correction).add_(self.eps), value=-step_size)
+
+
 def _check_model(model) -> None:
     import torch
 
@@ -223,7 +285,8 @@ def _check_model(model) -> None:
 def train_model(model, lag: int, config: TrainConfig = TrainConfig(), seed: int = 0) -> TrainResult:
     """Train ``model`` (in place) on fresh batches of the long-lag task.
 
-    Adam with gradient-norm clipping and binary cross-entropy on the last step's logit.
+    Adam (``Adam``, the same update as ``torch.optim.Adam``) with gradient-norm clipping and
+    binary cross-entropy on the last step's logit.
     The batches come from ``np.random.default_rng(seed)``, and torch runs on one thread
     while training (restored afterwards), so a run gives the same numbers every time.
 
@@ -239,13 +302,11 @@ def train_model(model, lag: int, config: TrainConfig = TrainConfig(), seed: int 
     if seed == TEST_SEED:
         raise ValueError(f"seed {TEST_SEED} draws the test set; train with another seed")
     rng = np.random.default_rng(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = Adam(model.parameters(), lr=config.lr)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     losses, perfect_in_a_row = [], 0
     model.train()
-    try:
+    with one_thread():
         for update in range(1, config.steps + 1):
             x, y = long_lag_batch(lag, config.batch, rng)
             x, y = torch.from_numpy(x), torch.from_numpy(y)
@@ -260,9 +321,7 @@ def train_model(model, lag: int, config: TrainConfig = TrainConfig(), seed: int 
             perfect_in_a_row = perfect_in_a_row + 1 if all_right else 0
             if perfect_in_a_row >= config.patience:
                 return TrainResult(update, True, losses)
-        return TrainResult(config.steps, False, losses)
-    finally:
-        torch.set_num_threads(threads)
+    return TrainResult(config.steps, False, losses)
 
 
 def test_accuracy(model, lag: int) -> float:
@@ -275,7 +334,7 @@ def test_accuracy(model, lag: int) -> float:
     _check_model(model)
     x, y = test_set(_check_int(lag, "lag", 1, 1000))
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), one_thread():
         answers = (model(torch.from_numpy(x)) > 0).numpy()
     return float(np.mean(answers == (y > 0.5)))
 
@@ -320,7 +379,7 @@ class Experiment:
 def run_line(row: Mapping) -> str:
     """The progress line printed after one run: numbers with fixed decimals, no times."""
     ending = "stopped early, solved" if row["solved"] else "used the whole budget"
-    return (f"lag {row['lag']:3d} | {row['model']:<18} | test accuracy {100 * row['accuracy']:5.1f} % "
+    return (f"lag {row['lag']:3d} | {row['model']:<20} | test accuracy {100 * row['accuracy']:5.1f} % "
             f"| {row['updates']:3d} updates ({ending})")
 
 
@@ -455,7 +514,7 @@ def plot_results(experiment: Experiment, ax=None):
     series = {label: np.array([100 * experiment.accuracy(label, lag) for lag in lags]) for label in labels}
     grouped_bars(ax, series, [f"T = {lag}" for lag in lags], ylabel="test accuracy (%)")
     ax.axhline(50, color="0.2", linewidth=1.0, linestyle="--")
-    ax.text(len(lags) - 0.5, 51.5, "chance: 50 %", ha="right", va="bottom", fontsize=9)
+    ax.text(1.005, 50, "chance", transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=9)
     ax.set_ylim(0, 118)
     ax.set_yticks([0, 25, 50, 75, 100])
     ax.legend(loc="upper center", ncol=len(labels), fontsize=9, frameon=False, bbox_to_anchor=(0.5, 1.02))
@@ -492,7 +551,7 @@ def lstm_gate_traces(model, x) -> dict:
     x = real_array(x, "x")
     check_ndim(x, "x", {3: "(T, batch, 2)"})
     h, _, cache = lstm_forward(x, params_from_torch(model.recurrent))
-    with torch.no_grad():
+    with torch.no_grad(), one_thread():
         h_torch, _ = model.recurrent(torch.from_numpy(x.astype(np.float32)))
     gates = cache["gates"]
     traces = {name: gates[:, :, k, :] for k, name in enumerate(("i", "f", "g", "o"))}
@@ -519,6 +578,94 @@ def memory_unit(traces: dict, y) -> tuple[int, float]:
     correlation = np.divide(centred.T @ t_centred, denominator, out=np.zeros(c_last.shape[1]), where=denominator > 0)
     unit = int(np.argmax(np.abs(correlation)))
     return unit, float(correlation[unit])
+
+
+def describe_memory_unit(traces: dict, x, y, unit: int) -> dict:
+    """Numbers that say how one unit keeps the bit, over a batch of sequences.
+
+    Parameters
+    ----------
+    traces : dict from ``lstm_gate_traces`` for ``x``
+    x : array, (T, batch, 2); y : array, (batch,) the targets (0 or 1)
+    unit : int, e.g. from ``memory_unit``
+
+    Returns
+    -------
+    dict with ``gate_means``: the mean of i, f, o of the unit at step 1 and over steps 2..T
+    (``{"i": (step1, later), ...}``); ``candidate_vs_bit`` and ``candidate_vs_input``: the
+    correlation, over steps 2..T, of the unit's candidate g_t with the bit (+1/-1) and with
+    the current distraction v_t; ``cell_by_bit``: ``{step: (mean c for bit +1, mean c for
+    bit -1)}`` at steps 1, 10 (if T >= 10) and T; ``units_that_know``: how many units have
+    |correlation of c_T with the bit| above 0.9.
+
+    Introduced in chapter 5.
+    """
+    from ._validate import real_array
+
+    x = real_array(x, "x")
+    y = real_array(y, "y")
+    steps, batch, hidden = traces["c"].shape
+    if x.shape != (steps, batch, INPUT_SIZE) or y.shape != (batch,):
+        raise ValueError(f"x and y must match the traces: x {(steps, batch, INPUT_SIZE)} and y {(batch,)}; "
+                         f"got {x.shape} and {y.shape}")
+    unit = _check_int(unit, "unit", 0, hidden - 1)
+    if steps < 2:
+        raise ValueError("describe_memory_unit needs sequences of at least 2 steps")
+    bit = 2.0 * y - 1.0
+    candidate = traces["g"][1:, :, unit]
+    correlation = lambda a, b: float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+    positive = y > 0.5
+    c_last = traces["c"][-1]
+    knows = sum(abs(correlation(c_last[:, j], bit)) > 0.9 for j in range(hidden) if np.std(c_last[:, j]) > 0)
+    return {
+        "gate_means": {name: (float(traces[name][0, :, unit].mean()), float(traces[name][1:, :, unit].mean()))
+                       for name in ("i", "f", "o")},
+        "candidate_vs_bit": correlation(candidate, np.broadcast_to(bit, candidate.shape)),
+        "candidate_vs_input": correlation(candidate, x[1:, :, 0]),
+        "cell_by_bit": {step: (float(traces["c"][step - 1, positive, unit].mean()),
+                               float(traces["c"][step - 1, ~positive, unit].mean()))
+                        for step in sorted({1, min(10, steps), steps})},
+        "units_that_know": int(knows),
+    }
+
+
+def plot_training_losses(losses, ax=None, title: str = ""):
+    """Training loss per update for several runs, on a log scale. Returns the Axes.
+
+    ``losses``: dict label -> list of losses (``Experiment.losses`` values). A run that
+    stopped early ends early. The dotted line is log 2 = 0.693, the loss of a 50 % guess.
+    Introduced in chapter 5.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import SERIES_COLOURS
+
+    curves = {label: np.asarray(values, dtype=float) for label, values in losses.items()}
+    for label, values in curves.items():  # check everything before drawing anything
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"losses[{label!r}] must be a non-empty list of numbers; got shape {values.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9.4, 3.4))
+    styles = ["-", "--", "-.", ":"]
+    for k, (label, values) in enumerate(curves.items()):
+        # The first curve is drawn widest, so that it still shows where a later one lies on top of it.
+        ax.plot(np.arange(1, values.size + 1), values, styles[k % 4], color=SERIES_COLOURS[k % len(SERIES_COLOURS)],
+                linewidth=3.0 if k == 0 else 1.4, label=label)
+    ax.axhline(np.log(2), color="0.4", linewidth=0.9, linestyle=":")
+    ax.text(1.005, np.log(2), "guessing:\nlog 2", transform=ax.get_yaxis_transform(), ha="left", va="center",
+            fontsize=8, color="0.3")
+    ax.set_yscale("log")
+    low = min(float(values.min()) for values in curves.values())
+    ticks = [t for t in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0) if low / 2 <= t <= 1.0]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set_xlabel("update")
+    ax.set_ylabel("training loss")
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=9, frameon=False, loc="lower left")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.figure.tight_layout()
+    return ax
 
 
 def plot_gate_heatmaps(traces: dict, y, unit: int, sequence: int = 0, lines: int = 12):
@@ -580,6 +727,8 @@ __all__ = [
     "count_parameters",
     "TrainConfig",
     "TrainResult",
+    "one_thread",
+    "Adam",
     "train_model",
     "test_accuracy",
     "ModelSpec",
@@ -591,5 +740,7 @@ __all__ = [
     "plot_results",
     "lstm_gate_traces",
     "memory_unit",
+    "describe_memory_unit",
+    "plot_training_losses",
     "plot_gate_heatmaps",
 ]

@@ -190,6 +190,7 @@ def test_sweep_combines_both_models():
 
 def test_power_text():
     assert power_text(0.0921) == "0.092"
+    assert power_text(1.99e-3) == "2.0 × 10^-3"
     assert power_text(1.8e-15) == "1.8 × 10^-15"
     assert power_text(9.96e-8) == "1.0 × 10^-7"
     assert power_text(0) == "0"
@@ -198,13 +199,14 @@ def test_power_text():
 def test_frames_one_per_bias_with_alt_text_and_caption():
     inputs = np.random.default_rng(8).choice([-1.0, 1.0], size=15)
     sweep = forget_gate_sweep([0.0, 2.0, 4.0], inputs)
+    open_before = plt.get_fignums()
     frames, labels = forget_gate_frames(sweep, dpi=30)
     assert labels == ["0.0", "2.0", "4.0"]
     assert len(set(frames)) == 3
     for frame, f in zip(frames, sweep["forget"]):
         assert frame.startswith('<img src="data:image/png;base64,') and 'alt="Log-scale plot' in frame
         assert '<p class="frame-caption" role="status">' in frame and f"= {f:.3f}" in frame
-    assert plt.get_fignums() == []  # the drawing is closed, not shown a second time
+    assert plt.get_fignums() == open_before  # the drawing is closed, not shown a second time
 
 
 def test_frames_keep_values_below_the_floor_on_the_floor():

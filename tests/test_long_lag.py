@@ -17,6 +17,7 @@ from rnn_helpers.long_lag import (
     ModelSpec,
     TrainConfig,
     count_parameters,
+    describe_memory_unit,
     long_lag_batch,
     lstm_gate_traces,
     make_model,
@@ -24,6 +25,7 @@ from rnn_helpers.long_lag import (
     plot_gate_heatmaps,
     plot_results,
     plot_task_example,
+    plot_training_losses,
     results_table,
     run_experiment,
     test_accuracy,
@@ -306,3 +308,49 @@ def test_pictures_show_what_they_claim():
     plt.close(fig)
     with pytest.raises(ValueError, match=r"x must have 2 features"):
         plot_task_example(np.zeros((5, 3)), 1)
+
+
+def test_describe_memory_unit_on_the_hand_built_memory():
+    x, y = test_set(12, 60)
+    traces = lstm_gate_traces(hand_built_memory(), x)
+    summary = describe_memory_unit(traces, x, y, 0)
+    step1, later = summary["gate_means"]["i"]
+    assert step1 > 0.99 and later < 1e-3  # the input gate opens at the marker only
+    assert summary["gate_means"]["f"][1] == pytest.approx(float(sigmoid(np.array([12.0]))[0]))
+    assert abs(summary["candidate_vs_input"]) > 0.99  # this unit's candidate copies the input ...
+    assert abs(summary["candidate_vs_bit"]) < 0.5  # ... and not the remembered bit
+    plus, minus = summary["cell_by_bit"][12]
+    assert plus > 0.9 and minus < -0.9 and set(summary["cell_by_bit"]) == {1, 10, 12}
+    assert summary["units_that_know"] == 1
+    with pytest.raises(ValueError, match="x and y must match the traces"):
+        describe_memory_unit(traces, x[:, :5], y, 0)
+    with pytest.raises(ValueError, match="unit must be from 0 to 0, got 1"):
+        describe_memory_unit(traces, x, y, 1)
+
+
+def test_training_loss_plot_has_one_line_per_run():
+    ax = plot_training_losses({"a": [0.7, 0.5, 0.1], "b": [0.7, 0.69]})
+    assert [line.get_label() for line in ax.lines[:2]] == ["a", "b"]
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [0.7, 0.5, 0.1])
+    plt.close("all")
+    with pytest.raises(ValueError, match=r"losses\['a'\] must be a non-empty list"):
+        plot_training_losses({"a": []})
+
+
+def test_written_out_adam_matches_torch_optim_adam_update_by_update():
+    from rnn_helpers.long_lag import Adam
+
+    ours, theirs = make_model("lstm", seed=3), make_model("lstm", seed=3)
+    opt_ours, opt_theirs = Adam(ours.parameters(), lr=3e-3), torch.optim.Adam(theirs.parameters(), lr=3e-3)
+    data = np.random.default_rng(9)
+    for _ in range(15):
+        x, y = long_lag_batch(6, 16, data)
+        for model, optimizer in ((ours, opt_ours), (theirs, opt_theirs)):
+            optimizer.zero_grad()
+            torch.nn.functional.binary_cross_entropy_with_logits(model(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+            optimizer.step()
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
+    assert not torch.equal(next(ours.parameters()), next(make_model("lstm", seed=3).parameters()))  # it did move
+    with pytest.raises(ValueError, match=r"lr must be a finite number in \(0.0, 1.0\]"):
+        Adam(ours.parameters(), lr=-1.0)
