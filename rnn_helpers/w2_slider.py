@@ -204,9 +204,12 @@ class ConnectivityFigure:
                     text = number_text(value)
                 label.set_text(text)
                 label.set_position((t + 1, shown * 1.25))
+            # With few bars every bar carries its value; with many, one line states x_1's. (Fewer
+            # glyphs to render per frame matters: text is most of a frame's cost.)
             share = values[activation][0]
             clipped = " (cut)" if share > self.ceiling else " (below floor)" if 0 < share < self.floor else ""
-            self.share_texts[k].set_text(f"x1 reaches y{steps} times {number_text(share)}{clipped}")
+            self.share_texts[k].set_text(f"x1 reaches y{steps} times {number_text(share)}{clipped}"
+                                         if steps > MAX_LABELLED_STEPS else "")
         pulse = f"  ($x_1$ = {number_text(inputs[0])}, later inputs 0)" if np.all(inputs[1:] == 0) else ""
         title = f"How much of each input $x_t$ reaches the last output $y_{{{steps}}}$" + pulse
         if title != self.title.get_text():
@@ -236,11 +239,11 @@ class ConnectivityFigure:
             canvas.restore_region(self._background)
         for artist in [*self.bars[0], *self.bars[1], *self.labels[0], *self.labels[1], *self.share_texts, self.w2_text]:
             self.figure.draw_artist(artist)
-        pixels = np.asarray(canvas.buffer_rgba())[:, :, :3]
+        width, height = canvas.get_width_height(physical=True)
         buffer = io.BytesIO()
         # 64 colours are plenty for flat bars and grey text and halve the bytes; both steps are fast.
-        picture = Image.fromarray(pixels).quantize(64, method=Image.Quantize.FASTOCTREE)
-        picture.save(buffer, format="png", compress_level=1)
+        picture = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+        picture.quantize(64, method=Image.Quantize.FASTOCTREE).save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
 

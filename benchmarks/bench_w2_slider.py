@@ -1,0 +1,165 @@
+"""Chapter 4 benchmark: the W2 slider's cost to build, to use and to download.
+
+A measurement, not a test: it prints a markdown table and never fails on a number.
+
+    .venv/bin/python benchmarks/bench_w2_slider.py [--repeats 5] [--moves 60] [--site _build/html]
+
+1. Building the precomputed frames (``w2_frames``: 26 PNG frames, W2 = 0.00 ... 2.50): the first
+   build in a fresh process (figure set-up and font loading included) and the median of the
+   following builds; per frame and in total.
+2. The live explorer (``LiveExplorer``, what a running kernel does when a slider moves): the
+   time from setting a control's value to the new picture and caption being in the widgets,
+   median and 90th percentile over ``--moves`` moves of W2, and over moves of T (which rebuild
+   the bars). The notebook's messaging to the browser comes on top and is not measured here.
+3. Page weight: the bytes of the 26 frames as embedded in the page (HTML with base64 PNGs),
+   the chapter notebook, and, if the site has been built, the chapter's HTML page.
+4. If the site is built and Chromium is installed: on the static page, the time from an
+   arrow-key press on the slider to the browser showing the next frame, measured inside the
+   page with ``performance.now()`` and ``requestAnimationFrame`` (median over 20 presses).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "04_vanishing_gradients.ipynb"
+
+
+def frame_build_times(repeats: int) -> tuple[float, list[float], int, int]:
+    from rnn_helpers.w2_slider import w2_frames
+
+    started = time.perf_counter()
+    frames, _, _ = w2_frames()
+    first = time.perf_counter() - started
+    later = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        w2_frames()
+        later.append(time.perf_counter() - started)
+    return first, later, len(frames), sum(len(frame.encode()) for frame in frames)
+
+
+def live_response_times(moves: int) -> dict[str, list[float]]:
+    from rnn_helpers.w2_slider import LiveExplorer
+
+    explorer = LiveExplorer(w2=1.0, steps=5, size=1.0)
+    times = {"W2": [], "T": []}
+    values = [round(0.05 * k, 2) for k in range(51)]
+    for i in range(moves):
+        started = time.perf_counter()
+        explorer.w2.value = values[(7 * i + 3) % len(values)]  # jumps around the range, never twice the same
+        times["W2"].append(time.perf_counter() - started)
+    for i in range(max(moves // 3, 5)):
+        started = time.perf_counter()
+        explorer.steps.value = 5 + (i % 2) * 15  # 5 <-> 20 steps: the bars are rebuilt every time
+        times["T"].append(time.perf_counter() - started)
+    return times
+
+
+STATIC_SWITCH_JS = """
+async () => {
+  const box = [...document.querySelectorAll('.widget-vbox')].find(b => b.querySelector('.widget-hslider')
+      && b.querySelector('.frame-caption') && b.textContent.includes('W2 ='));
+  if (!box) return null;
+  const visibleCaption = () => [...box.querySelectorAll('.frame-caption')].find(p => p.offsetParent !== null)?.textContent;
+  const handle = box.querySelector('.noUi-handle, .ui-slider-handle, [role="slider"]');
+  const times = [];
+  for (let i = 0; i < 20; i++) {
+    const before = visibleCaption();
+    const key = i < 10 ? 'ArrowRight' : 'ArrowLeft';
+    const t0 = performance.now();
+    handle.dispatchEvent(new KeyboardEvent('keydown', {key, code: key, keyCode: key === 'ArrowRight' ? 39 : 37, bubbles: true}));
+    const t1 = await new Promise(resolve => {
+      const check = () => visibleCaption() !== before ? resolve(performance.now()) : requestAnimationFrame(check);
+      requestAnimationFrame(check);
+    });
+    times.push(t1 - t0);
+  }
+  return times;
+}
+"""
+
+
+def static_switch_times(site: Path) -> list[float] | str:
+    page = site / "notebooks" / "04_vanishing_gradients.html"
+    chromium = Path("/usr/bin/chromium")
+    if not page.exists():
+        return f"not measured: no built page at {page.relative_to(ROOT) if page.is_relative_to(ROOT) else page}"
+    if not chromium.exists():
+        return "not measured: no /usr/bin/chromium"
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), headless=True,
+                                                 args=["--no-sandbox", "--disable-gpu"])
+            tab = browser.new_page(viewport={"width": 1280, "height": 900})
+            tab.goto(f"http://127.0.0.1:{server.server_address[1]}/notebooks/04_vanishing_gradients.html")
+            tab.wait_for_selector(".frame-caption", timeout=30_000)
+            times = tab.evaluate(STATIC_SWITCH_JS)
+            browser.close()
+    finally:
+        server.shutdown()
+    return times if times else "not measured: the W2 slider was not found on the page"
+
+
+def ms(seconds: float) -> str:
+    return f"{1000 * seconds:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="frame builds after the first (median reported)")
+    parser.add_argument("--moves", type=int, default=60, help="live-explorer moves of W2 to time")
+    parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html", help="the built website, if any")
+    arguments = parser.parse_args()
+
+    first, later, count, frame_bytes = frame_build_times(arguments.repeats)
+    live = live_response_times(arguments.moves)
+    static = static_switch_times(arguments.site.resolve())
+    page = arguments.site.resolve() / "notebooks" / "04_vanishing_gradients.html"
+
+    print(f"Chapter 4 W2 slider benchmark ({platform.machine()}, Python {platform.python_version()}, "
+          f"{sys.platform}; wall-clock times, machine shared with other work)\n")
+    print("| what | measured |")
+    print("|---|---|")
+    print(f"| frames built | {count} |")
+    print(f"| first build, fresh process (figure set-up included) | {first:.2f} s ({ms(first / count)} per frame) |")
+    median = statistics.median(later) if later else float("nan")
+    print(f"| later builds, median of {len(later)} | {median:.2f} s ({ms(median / count)} per frame) |")
+    for control, times in live.items():
+        times = sorted(times)
+        p90 = times[int(0.9 * (len(times) - 1))]
+        print(f"| live explorer, move of {control}: median / 90th percentile ({len(times)} moves) "
+              f"| {ms(statistics.median(times))} / {ms(p90)} |")
+    if isinstance(static, str):
+        print(f"| static page, arrow key to next frame | {static} |")
+    else:
+        print(f"| static page, arrow key to next frame: median / max ({len(static)} presses) "
+              f"| {statistics.median(static):.1f} ms / {max(static):.1f} ms |")
+    print(f"| frames as embedded (HTML, base64 PNG) | {frame_bytes / 1e6:.2f} MB ({frame_bytes / count / 1e3:.0f} kB per frame) |")
+    print(f"| chapter notebook with outputs | {NOTEBOOK.stat().st_size / 1e6:.2f} MB |")
+    if page.exists():
+        print(f"| built chapter page (HTML) | {page.stat().st_size / 1e6:.2f} MB |")
+    else:
+        print("| built chapter page (HTML) | not built |")
+
+
+if __name__ == "__main__":
+    main()
