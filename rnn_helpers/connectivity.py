@@ -6,7 +6,7 @@ scalar recurrence with the recurrent weight W2 and output y_t = h_t:
     linear:  h_t = W2 * h_{t-1} + x_t
     tanh:    h_t = tanh(W2 * h_{t-1} + x_t)            (h_0 = 0)
 
-The *connectivity* of step t is |d y_T / d x_t|: by how much the last output moves when
+The *connectivity* of step t is ``|d y_T / d x_t|``: by how much the last output moves when
 the input at step t moves a little (the device of Madsen's "Visualizing memorization in
 RNNs"). For the linear neuron it is exactly W2^(T-t); the tanh neuron multiplies that by
 the slope tanh'(a_s) of every step s = t, ..., T that the signal passes through.
@@ -76,8 +76,8 @@ def first_input_pulse(steps: int, size: float = 1.0) -> np.ndarray:
 
 
 def tanh_slope(a: np.ndarray) -> np.ndarray:
-    """tanh'(a) = 1 - tanh(a)^2, computed as 4 e^{-2|a|} / (1 + e^{-2|a|})^2 so that it never
-    overflows and stays accurate (not rounded to exactly 0) for large |a|. Same shape as ``a``."""
+    """tanh'(a) = 1 - tanh(a)^2, computed as ``4 exp(-2 abs(a)) / (1 + exp(-2 abs(a)))^2`` so that it
+    never overflows and stays accurate (not rounded to exactly 0) for large ``abs(a)``. Same shape as ``a``."""
     e = np.exp(-2.0 * np.abs(a))
     return 4.0 * e / (1.0 + e) ** 2
 
@@ -115,7 +115,7 @@ def neuron_states(w2, inputs, activation: str = "linear"):
 
 
 def connectivity(w2, inputs, activation: str = "linear") -> np.ndarray:
-    """|d y_T / d x_t| for every step t = 1, ..., T of the one-neuron recurrence.
+    """``|d y_T / d x_t|`` for every step t = 1, ..., T of the one-neuron recurrence.
 
     Computed by backpropagation through time: the gradient leaves y_T with value 1, and
     each step back multiplies it by the step's slope f'(a_s) and by W2.
@@ -131,7 +131,7 @@ def connectivity(w2, inputs, activation: str = "linear") -> np.ndarray:
     Returns
     -------
     array, (T,)
-        Entry t - 1 is |d y_T / d x_t|; the last entry belongs to x_T. Never NaN or infinite;
+        Entry t - 1 is ``|d y_T / d x_t|``; the last entry belongs to x_T. Never NaN or infinite;
         tiny values may underflow to exactly 0.
 
     Introduced in chapter 4.

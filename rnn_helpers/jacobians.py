@@ -7,7 +7,7 @@ one step back multiplies the gradient by the transposed step Jacobian:
 
 so the gradient that reaches h_{T-k} from a loss at h_T is the product of k such factors.
 Pascanu, Mikolov and Bengio (2013) bound each factor's norm by ||W_hh|| * gamma, where
-gamma bounds |f'| (1 for tanh, 1/4 for the sigmoid): if the largest singular value of
+gamma bounds ``|f'|`` (1 for tanh, 1/4 for the sigmoid): if the largest singular value of
 W_hh is below 1/gamma, the gradient must vanish (at least as fast as (gamma ||W_hh||)^k);
 if the gradient explodes, the largest singular value must be above 1/gamma.
 

@@ -59,7 +59,7 @@ def number_text(value: float) -> str:
 
 
 def share_words(share: float) -> str:
-    """A few words for how much of x_1 reaches the last output (share = |d y_T / d x_1|)."""
+    """A few words for how much of x_1 reaches the last output (share = ``|d y_T / d x_1|``)."""
     if share == 0:
         return "nothing of x1 arrives"
     if share < 0.01:
@@ -90,7 +90,7 @@ def readout(w2, steps: int = 5, size: float = 1.0) -> str:
 
 
 class ConnectivityFigure:
-    """One figure with |d y_T / d x_t| for t = 1..T, the linear and tanh neurons side by side.
+    """One figure with ``|d y_T / d x_t|`` for t = 1..T, the linear and tanh neurons side by side.
 
     Build it once, then call ``draw(w2, inputs)`` for each picture and ``png()`` to encode it.
     ``draw`` updates the existing bars and labels (it rebuilds them only when T changes).
@@ -286,7 +286,7 @@ def w2_frames(w2_values=None, steps: int = 5, size: float = 1.0, dpi: int = FRAM
     -------
     frames : list of n HTML strings (``image_frame``: picture, alt text, caption = ``readout``)
     labels : list of n str, the W2 values written with two decimals ("0.10")
-    first_shares : dict {"linear": array (n,), "tanh": array (n,)}, |d y_T / d x_1| per W2
+    first_shares : dict {"linear": array (n,), "tanh": array (n,)}, ``|d y_T / d x_1|`` per W2
 
     Introduced in chapter 4.
     """
@@ -399,7 +399,7 @@ def draw_w2_chain(steps: int = 5):
 
 
 def plot_tanh_neuron(cases=((0.5, 1.0), (1.0, 1.0), (2.0, 1.0), (2.0, 0.01)), steps: int = 20):
-    """The tanh neuron's state h_t (left) and the factor |d h_t / d h_{t-1}| = W2 (1 - h_t^2) that
+    """The tanh neuron's state h_t (left) and the factor ``|d h_t / d h_{t-1}| = W2 (1 - h_t^2)`` that
     every step back multiplies the gradient by (right), for each (W2, x_1) in ``cases``; later
     inputs are 0. Returns the figure. Introduced in chapter 4."""
     import matplotlib.pyplot as plt
