@@ -194,7 +194,7 @@ def _check_inputs(inputs) -> np.ndarray:
 
 
 def scalar_lstm_connectivity(forget_bias, inputs, **gate_biases) -> np.ndarray:
-    """|d y_T / d x_t| of the hand-set one-unit LSTM (``scalar_lstm_params``), with y_t = h_t.
+    """``|d y_T / d x_t|`` of the hand-set one-unit LSTM (``scalar_lstm_params``), with y_t = h_t.
 
     The LSTM counterpart of chapter 4's ``connectivity(w2, inputs, "tanh")``, computed by
     backpropagation through time with the book's ``lstm_forward`` / ``lstm_backward``.
@@ -209,7 +209,7 @@ def scalar_lstm_connectivity(forget_bias, inputs, **gate_biases) -> np.ndarray:
     Returns
     -------
     array, (T,)
-        Entry t - 1 is |d y_T / d x_t|. Tiny values may underflow to exactly 0.
+        Entry t - 1 is ``|d y_T / d x_t|``. Tiny values may underflow to exactly 0.
 
     Introduced in chapter 5.
     """
@@ -237,8 +237,8 @@ def forget_gate_sweep(biases, inputs, w2: float = 1.0) -> dict:
     Returns
     -------
     dict with ``biases`` (n,), ``forget`` (n,) the gate values sigmoid(b), ``lstm`` (n, T)
-    the LSTM's |d y_T / d x_t|, ``cell_path`` (n,) f^(T-1) (what the cell state passes from
-    step 1 to step T), ``rnn`` (T,) the tanh neuron's |d y_T / d x_t|, ``w2`` and ``inputs``.
+    the LSTM's ``|d y_T / d x_t|``, ``cell_path`` (n,) f^(T-1) (what the cell state passes from
+    step 1 to step T), ``rnn`` (T,) the tanh neuron's ``|d y_T / d x_t|``, ``w2`` and ``inputs``.
 
     Introduced in chapter 5.
     """

@@ -563,7 +563,7 @@ def memory_unit(traces: dict, y) -> tuple[int, float]:
     """The unit whose last cell state best tells the two answers apart.
 
     Returns ``(unit, correlation)``: the index of the unit whose c_T has the largest
-    |correlation| with the target (+1/-1) over the batch, and that correlation.
+    absolute correlation with the target (+1/-1) over the batch, and that correlation.
     Introduced in chapter 5.
     """
     from ._validate import real_array
@@ -592,11 +592,11 @@ def describe_memory_unit(traces: dict, x, y, unit: int) -> dict:
     Returns
     -------
     dict with ``gate_means``: the mean of i, f, o of the unit at step 1 and over steps 2..T
-    (``{"i": (step1, later), ...}``); ``candidate_vs_bit`` and ``candidate_vs_input``: the
+    (a dict gate name -> (step 1, later)); ``candidate_vs_bit`` and ``candidate_vs_input``: the
     correlation, over steps 2..T, of the unit's candidate g_t with the bit (+1/-1) and with
-    the current distraction v_t; ``cell_by_bit``: ``{step: (mean c for bit +1, mean c for
-    bit -1)}`` at steps 1, 10 (if T >= 10) and T; ``units_that_know``: how many units have
-    |correlation of c_T with the bit| above 0.9.
+    the current distraction v_t; ``cell_by_bit``: a dict step -> (mean c for bit +1, mean c
+    for bit -1) at steps 1, 10 (if T >= 10) and T; ``units_that_know``: how many units have
+    an absolute correlation of c_T with the bit above 0.9.
 
     Introduced in chapter 5.
     """
