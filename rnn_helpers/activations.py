@@ -10,7 +10,7 @@ import numpy as np
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    """Logistic function 1 / (1 + exp(-a)), computed without overflow for large |a|."""
+    """Logistic function ``1 / (1 + exp(-a))``, computed without overflow for large ``abs(a)``."""
     out = np.empty_like(a, dtype=np.float64)
     positive = a >= 0
     out[positive] = 1.0 / (1.0 + np.exp(-a[positive]))
