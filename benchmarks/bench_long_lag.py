@@ -13,7 +13,8 @@ A measurement, not a test: it prints markdown tables and never fails on a number
    the chapter makes.
 2. The same runs with a budget of 500 updates: does the chapter's table change?
 3. With ``--seeds``: the test accuracy of every model at lags 20 and 50 for each seed (budget
-   300), to show which results hold beyond seed 0.
+   300), to show which results hold beyond seed 0; also a tanh RNN with 64 units (the exercise
+   on network size).
 4. With ``--chapter``: the wall time of executing notebooks/05_lstm.ipynb in a fresh kernel
    (a copy, so the committed outputs stay as they are), median over ``--repeats``.
 
@@ -47,6 +48,7 @@ SPECS = {
     "LSTM, default init": ModelSpec("lstm"),
 }
 GRU = ("GRU, update bias 3", ModelSpec("gru", keep_bias=3.0))
+BIG_RNN = ("tanh RNN, 64 units", ModelSpec("rnn", hidden=64))  # the exercise on network size
 # (label, spec, lag, made by the chapter?)
 RUNS = [(label, spec, lag, True) for lag in LAGS for label, spec in SPECS.items()]
 RUNS += [(GRU[0], GRU[1], 20, True), (GRU[0], GRU[1], 50, False)]
@@ -129,7 +131,7 @@ def main() -> None:
         print(f"## Test accuracy by seed, budget {CHAPTER_BUDGET}\n")
         print("| run | lag | " + " | ".join(f"seed {s}" for s in seeds) + " |")
         print("|---|---:|" + "---:|" * len(seeds))
-        for label, spec in [*SPECS.items(), GRU]:
+        for label, spec in [*SPECS.items(), GRU, BIG_RNN]:
             for lag in (20, 50):
                 cells = [f"{100 * one_run(spec, lag, CHAPTER_BUDGET, seed)['accuracy']:.1f} %" for seed in seeds]
                 print(f"| {label} | {lag} | " + " | ".join(cells) + " |", flush=True)

@@ -377,10 +377,12 @@ class Experiment:
 
 
 def run_line(row: Mapping) -> str:
-    """The progress line printed after one run: numbers with fixed decimals, no times."""
-    ending = "stopped early, solved" if row["solved"] else "used the whole budget"
-    return (f"lag {row['lag']:3d} | {row['model']:<20} | test accuracy {100 * row['accuracy']:5.1f} % "
-            f"| {row['updates']:3d} updates ({ending})")
+    """The progress line printed after one run: numbers with fixed decimals, no times.
+
+    A run counts as solved when it stopped early (``TrainConfig.patience`` perfect batches).
+    """
+    ending = f"solved at update {row['updates']}" if row["solved"] else f"not solved in {row['updates']} updates"
+    return f"lag {row['lag']:2d} | {row['model']:<20} | test accuracy {100 * row['accuracy']:5.1f} % | {ending}"
 
 
 def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: TrainConfig = TrainConfig(),
@@ -431,24 +433,34 @@ def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: 
     return experiment
 
 
-def results_table(experiment: Experiment) -> str:
-    """A markdown table: one row per lag, one column per model, test accuracy in each cell.
+def results_table(experiment: Experiment, fmt: str = "markdown") -> str:
+    """The experiment as a table: one row per lag, one column per model, test accuracy in each cell.
 
     The header gives every model's parameter count; a run that was skipped shows "–".
-    Introduced in chapter 5.
+    ``fmt`` is "markdown" (text) or "html" (a ``<table>`` with header cells, which notebooks
+    and the website both render as a table). Introduced in chapter 5.
     """
+    import html
+
     if not isinstance(experiment, Experiment) or not experiment.rows:
         raise ValueError("experiment must be the result of run_experiment with at least one run")
+    if fmt not in ("markdown", "html"):
+        raise ValueError(f"fmt must be one of ['markdown', 'html'], got {fmt!r}")
     labels = list(dict.fromkeys(row["model"] for row in experiment.rows))
     lags = sorted({row["lag"] for row in experiment.rows})
     parameters = {row["model"]: row["parameters"] for row in experiment.rows}
     cells = {(row["model"], row["lag"]): f"{100 * row['accuracy']:.1f} %" for row in experiment.rows}
-    header = "| lag T | " + " | ".join(f"{label} ({parameters[label]:,} params)" for label in labels) + " |"
-    rule = "|---:|" + "---:|" * len(labels)
-    lines = [header, rule]
-    for lag in lags:
-        lines.append(f"| {lag} | " + " | ".join(cells.get((label, lag), "–") for label in labels) + " |")
-    return "\n".join(lines)
+    headers = ["lag T"] + [f"{label} ({parameters[label]:,} params)" for label in labels]
+    body = [[str(lag)] + [cells.get((label, lag), "–") for label in labels] for lag in lags]
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(headers) + " |", "|---:|" + "---:|" * len(labels)]
+        lines += ["| " + " | ".join(row) + " |" for row in body]
+        return "\n".join(lines)
+    head = "".join(f'<th scope="col">{html.escape(text)}</th>' for text in headers)
+    rows = "".join(f'<tr><th scope="row">{row[0]}</th>' + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[1:])
+                   + "</tr>" for row in body)
+    return (f'<table class="long-lag-results"><caption>Test accuracy on 1,000 fixed test sequences '
+            f"(chance is 50 %)</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
 
 # ---------------------------------------------------------------------------------------

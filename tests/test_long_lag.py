@@ -243,8 +243,15 @@ def test_results_table_has_one_row_per_lag_and_marks_skipped_runs():
     assert len(table) == 4 and table[2].startswith("| 2 | ") and table[2].endswith(" | – |")
     row = experiment.rows[-1]
     assert table[3].endswith(f" {100 * row['accuracy']:.1f} % |")
+    html_table = results_table(experiment, fmt="html")
+    assert html_table.startswith('<table class="long-lag-results"><caption>')
+    assert html_table.count("<tr>") == 3 and html_table.count('<th scope="row">') == 2
+    assert '<th scope="col">tanh RNN (1,185 params)</th>' in html_table and "<td>–</td>" in html_table
+    assert f"<td>{100 * row['accuracy']:.1f} %</td></tr></tbody>" in html_table
     with pytest.raises(ValueError, match="at least one run"):
         results_table(Experiment())
+    with pytest.raises(ValueError, match=r"fmt must be one of \['markdown', 'html'\], got 'latex'"):
+        results_table(experiment, fmt="latex")
     with pytest.raises(ValueError, match="missing runs"):
         plot_results(experiment)
 
