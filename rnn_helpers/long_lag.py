@@ -381,7 +381,7 @@ def run_line(row: Mapping) -> str:
 
     A run counts as solved when it stopped early (``TrainConfig.patience`` perfect batches).
     """
-    ending = f"solved at update {row['updates']}" if row["solved"] else f"not solved in {row['updates']} updates"
+    ending = f"solved at update {row['updates']}" if row["solved"] else f"unsolved after {row['updates']}"
     return f"lag {row['lag']:2d} | {row['model']:<20} | test accuracy {100 * row['accuracy']:5.1f} % | {ending}"
 
 

@@ -228,7 +228,10 @@ def test_experiment_runs_every_pair_prints_one_line_each_and_repeats_exactly():
     a, b = small_experiment(lines_a), small_experiment(lines_b)
     assert [(r["model"], r["lag"]) for r in a.rows] == [(m, lag) for lag in (2, 3) for m in SPECS]
     assert lines_a == lines_b and len(lines_a) == 4
-    assert all("test accuracy" in line and "updates" in line for line in lines_a)
+    for row, line in zip(a.rows, lines_a):
+        assert line.startswith(f"lag {row['lag']:2d} | {row['model']}")
+        assert f"test accuracy {100 * row['accuracy']:5.1f} %" in line
+        assert line.endswith(f"solved at update {row['updates']}" if row["solved"] else f"unsolved after {row['updates']}")
     assert a.rows == b.rows
     assert {r["parameters"] for r in a.rows} == {1185, 1297}
     assert a.accuracy("tanh RNN", 3) == a.rows[2]["accuracy"]
