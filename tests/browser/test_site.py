@@ -58,14 +58,40 @@ def test_every_frame_slider_moves_by_keyboard_and_mouse(browser, site_url, path)
         assert start["count"] == 1, f"slider {k} on {path} shows {start['count']} frames at once"
         handle = box.locator(".noUi-handle").first
         handle.focus()
-        # Every slider starts away from its lowest position, so Home moves it.
+        # The keyboard moves the slider between its extremes: End, then Home.
+        page.keyboard.press("End")
+        at_end = visible_frame(page, box)
         page.keyboard.press("Home")
-        by_keyboard = visible_frame(page, box)
-        assert by_keyboard["src"] != start["src"], f"the keyboard did not change slider {k} on {path}"
-        # Clicking the far right of the track moves it to the last position.
+        at_start = visible_frame(page, box)
+        assert at_end["src"] != at_start["src"], f"the keyboard did not change slider {k} on {path}"
+        assert at_end["caption"] != at_start["caption"] or at_end["caption"] is None
+        # Clicking the far right of the track moves it back to the last position.
         track = box.locator(".noUi-target").first.bounding_box()
         page.mouse.click(track["x"] + track["width"] - 2, track["y"] + track["height"] / 2)
         by_mouse = visible_frame(page, box)
-        assert by_mouse["src"] != by_keyboard["src"], f"the mouse did not change slider {k} on {path}"
+        assert by_mouse["src"] == at_end["src"], f"the mouse did not move slider {k} on {path} to its end"
         assert by_mouse["count"] == 1
+    page.close()
+
+
+def test_w2_slider_shows_the_values_for_the_chosen_w2(browser, site_url):
+    """Chapter 4's signature slider, on the static page: keyboard and mouse reach W2 = 0.1 and 2."""
+    visit = open_page(browser, f"{site_url}/notebooks/04_vanishing_gradients.html")
+    page = visit.page
+    box = frame_sliders(page).first
+    box.scroll_into_view_if_needed()
+    opening = visible_frame(page, box)
+    box.locator(".noUi-handle").first.focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    at_tenth = visible_frame(page, box)
+    assert at_tenth["caption"].startswith("W2 = 0.10"), at_tenth["caption"]
+    assert "0.0001 × x1 (0.01 % of it)" in at_tenth["caption"]
+    assert at_tenth["src"] != opening["src"]
+    track = box.locator(".noUi-target").first.bounding_box()
+    page.mouse.click(track["x"] + track["width"] * 2.0 / 2.5, track["y"] + track["height"] / 2)
+    at_two = visible_frame(page, box)
+    assert at_two["caption"].startswith("W2 = 2.00"), at_two["caption"]
+    assert "16 × x1" in at_two["caption"]
+    assert at_two["src"] != at_tenth["src"]
     page.close()
