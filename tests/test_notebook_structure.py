@@ -97,3 +97,9 @@ def test_outputs_are_clean(path):
 def test_chapter_is_in_the_table_of_contents(path):
     toc = (ROOT / "_toc.yml").read_text()
     assert f"file: notebooks/{path.stem}" in toc, f"{path.name} is not in _toc.yml"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_links_its_terms_to_the_glossary(path):
+    links = re.findall(r"\{term\}`", markdown(load(path)))
+    assert len(links) >= 3, f"{path.name} links {len(links)} glossary terms; link the chapter's key terms with {{term}}"
