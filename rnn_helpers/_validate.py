@@ -92,3 +92,17 @@ def check_choice(value, name: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
+
+
+def check_generation_options(mode: str, seed, length) -> np.random.Generator:
+    """Check the options shared by the text generators and return their random generator.
+
+    ``mode`` is "argmax" or "sample"; sampling needs a ``seed`` so the text is reproducible;
+    ``length`` is a non-negative integer.
+    """
+    check_choice(mode, "mode", ("argmax", "sample"))
+    if mode == "sample" and seed is None:
+        raise ValueError("mode='sample' draws random characters: give a seed so the text is reproducible")
+    if not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"length must be a non-negative integer; got {length!r}")
+    return np.random.default_rng(seed)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validate import check_choice, check_shape, real_array
+from ._validate import check_generation_options, check_shape, real_array
 
 
 def fit_bigram(words: Sequence[str], vocab) -> np.ndarray:
@@ -67,12 +67,7 @@ def bigram_generate(table, vocab, start: str, length: int, mode: str = "argmax",
     ``length`` characters or as soon as ``stop`` is produced. Introduced in chapter 3.
     """
     table = _check_table(table, vocab)
-    check_choice(mode, "mode", ("argmax", "sample"))
-    if mode == "sample" and seed is None:
-        raise ValueError("mode='sample' draws random characters: give a seed so the text is reproducible")
-    if not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"length must be a non-negative integer; got {length!r}")
-    rng = np.random.default_rng(seed)
+    rng = check_generation_options(mode, seed, length)
     text = list(start)
     current = int(vocab.encode(start)[-1])
     for _ in range(length):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_choice, check_params, check_shape, real_array
+from ._validate import check_generation_options, check_params, check_shape, real_array
 from .losses import check_targets, softmax, softmax_cross_entropy
 from .numpy_rnn import RNN_PARAM_KEYS, check_rnn_params, rnn_backward, rnn_forward
 from .sequences import check_sequence
@@ -217,12 +217,7 @@ def generate(params, vocab, start: str, length: int, mode: str = "argmax", seed:
 
     Returns ``start`` followed by the generated characters. Introduced in chapter 3.
     """
-    check_choice(mode, "mode", ("argmax", "sample"))
-    if mode == "sample" and seed is None:
-        raise ValueError("mode='sample' draws random characters: give a seed so the text is reproducible")
-    if not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"length must be a non-negative integer; got {length!r}")
-    rng = np.random.default_rng(seed)
+    rng = check_generation_options(mode, seed, length)
     params = check_char_rnn_params(params)
     if params["weight_ih"].shape[1] != len(vocab):
         raise ValueError(f"vocab has {len(vocab)} tokens but the model reads {params['weight_ih'].shape[1]}")
