@@ -52,6 +52,17 @@ def _arrow(ax, start, end, gid=None, **style):
                                  gid=gid, **style))
 
 
+def _frame_diagram(ax, xlim: tuple[float, float], title: str | None):
+    """Fit a cell diagram's axes around its boxes: equal aspect, no axis lines, optional title."""
+    ax.set_xlim(*xlim)
+    ax.set_ylim(-0.55, ROWS["output"] + 0.55)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=11)
+    return ax
+
+
 def _weight_label(ax, x, y, text, **alignment):
     """A weight's name beside the arrow it multiplies."""
     ax.text(x, y, text, fontsize=10, color=WEIGHT_COLOUR, gid="weight-label", **alignment)
@@ -145,13 +156,7 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
             label = recurrent_weights[t - first - 1]
             if label:
                 _weight_label(ax, x - spacing / 2, ROWS["hidden"] + 0.08, label, ha="center", va="bottom")
-    ax.set_xlim(spacing * (first - 0.5), spacing * (steps - 0.5))
-    ax.set_ylim(-0.55, ROWS["output"] + 0.55)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=11)
-    return ax
+    return _frame_diagram(ax, (spacing * (first - 0.5), spacing * (steps - 0.5)), title)
 
 
 def plain_label(label: str | None) -> str:
@@ -283,13 +288,7 @@ def draw_rolled_cell(ax=None, input_label: str = "$x_t$", hidden_label: str = "$
             _weight_label(ax, 0.07, (ROWS["hidden"] + ROWS["output"]) / 2, "$W_{hy}$", ha="left", va="center")
         _weight_label(ax, width / 2 + 0.65, y + 0.08, "$W_{hh}$", ha="left", va="bottom")
         ax.text(width / 2 + 0.65, y - 0.05, "next step", fontsize=8, color="0.3", ha="left", va="top", gid="loop-note")
-    ax.set_xlim(-1.3, 1.9)
-    ax.set_ylim(-0.55, ROWS["output"] + 0.55)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=11)
-    return ax
+    return _frame_diagram(ax, (-1.3, 1.9), title)
 
 
 ROLLED_CELL_ALT = ("One recurrent cell drawn rolled up: input x_t below, hidden state h_t in the middle, output y_t "

@@ -142,7 +142,7 @@ def plot_gradient_curves(curves, ax=None, title: str = ""):
     """
     import matplotlib.pyplot as plt
 
-    from .plots import SERIES_COLOURS
+    from .plots import SERIES_COLOURS, finish_line_chart
 
     curves = {label: real_array(values, f"curves[{label!r}]") for label, values in curves.items()}  # check first
     if ax is None:
@@ -155,11 +155,7 @@ def plot_gradient_curves(curves, ax=None, title: str = ""):
     ax.set_yscale("log")
     ax.set_xlabel("steps back from the last step, T - t")
     ax.set_ylabel("gradient size")
-    ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=9, frameon=False, loc="lower left")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.figure.tight_layout()
-    return ax
+    return finish_line_chart(ax, title)
 
 
 def scalar_lstm_params(forget_bias, input_bias: float = 0.0, output_bias: float = 0.0,

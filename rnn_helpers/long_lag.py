@@ -650,7 +650,7 @@ def plot_training_losses(losses, ax=None, title: str = ""):
     """
     import matplotlib.pyplot as plt
 
-    from .plots import SERIES_COLOURS
+    from .plots import SERIES_COLOURS, finish_line_chart
 
     curves = {label: np.asarray(values, dtype=float) for label, values in losses.items()}
     for label, values in curves.items():  # check everything before drawing anything
@@ -673,11 +673,7 @@ def plot_training_losses(losses, ax=None, title: str = ""):
     ax.yaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel("update")
     ax.set_ylabel("training loss")
-    ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=9, frameon=False, loc="lower left")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.figure.tight_layout()
-    return ax
+    return finish_line_chart(ax, title)
 
 
 def plot_gate_heatmaps(traces: dict, y, unit: int, sequence: int = 0, lines: int = 12):

@@ -49,3 +49,15 @@ def grouped_bars(ax, series: Mapping[str, np.ndarray], categories, title: str = 
     ax.set_ylabel(ylabel)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
+
+
+def finish_line_chart(ax, title: str, legend_loc: str = "lower left"):
+    """Give a line chart the book's finish: small title, frameless legend, no top or right spine.
+
+    Used by the log-scale curve plots of chapter 5; returns ``ax``.
+    """
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=9, frameon=False, loc=legend_loc)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.figure.tight_layout()
+    return ax
