@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / ".ci"))
-from setup_cell import TAGS, setup_cell_source  # noqa: E402
+from setup_cell import TAGS, repository_url, setup_cell_source  # noqa: E402
 
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 REQUIRED_SECTIONS = ["## Learning goals", "## Summary", "## Exercises", "## References"]
@@ -103,3 +103,9 @@ def test_chapter_is_in_the_table_of_contents(path):
 def test_chapter_links_its_terms_to_the_glossary(path):
     links = re.findall(r"\{term\}`", markdown(load(path)))
     assert len(links) >= 3, f"{path.name} links {len(links)} glossary terms; link the chapter's key terms with {{term}}"
+
+
+def test_landing_page_clones_the_configured_repository():
+    """The clone command on the landing page uses _config.yml's repository.url, the one place it is set."""
+    intro = (ROOT / "book" / "intro.md").read_text()
+    assert f"git clone {repository_url()}\n" in intro, "book/intro.md: the clone command must use repository.url"
