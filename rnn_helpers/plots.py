@@ -51,13 +51,13 @@ def grouped_bars(ax, series: Mapping[str, np.ndarray], categories, title: str = 
     return ax
 
 
-def finish_line_chart(ax, title: str, legend_loc: str = "lower left"):
+def finish_line_chart(ax, title: str):
     """Give a line chart the book's finish: small title, frameless legend, no top or right spine.
 
-    Used by the log-scale curve plots of chapter 5; returns ``ax``.
+    Returns ``ax``. Introduced in chapter 5 (its log-scale curve plots).
     """
     ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=9, frameon=False, loc=legend_loc)
+    ax.legend(fontsize=9, frameon=False, loc="lower left")
     ax.spines[["top", "right"]].set_visible(False)
     ax.figure.tight_layout()
     return ax
