@@ -17,8 +17,9 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 
 
-def figure_to_png(figure, dpi: int = 80) -> bytes:
-    """Render a matplotlib figure to PNG bytes and close it (so it is not shown twice).
+def figure_to_png(figure, dpi: int = 80, close: bool = True) -> bytes:
+    """Render a matplotlib figure to PNG bytes and, unless ``close=False``, close it (so that
+    Jupyter does not show it a second time).
 
     The PNG carries no timestamp, so the same figure gives the same bytes on every run.
     """
@@ -26,7 +27,8 @@ def figure_to_png(figure, dpi: int = 80) -> bytes:
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    plt.close(figure)
+    if close:
+        plt.close(figure)
     return buffer.getvalue()
 
 

@@ -30,26 +30,52 @@ def _check_sentences(sentences: Mapping[str, Sequence[str]]) -> int:
     return lengths.pop()
 
 
-def reading_figure(step: int, sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params):
-    """Two panels after reading ``step`` words of each sentence: word counts, and hidden states.
-
-    ``sentences`` maps a label to a list of words; all have the same length T and
-    1 <= step <= T. Returns the matplotlib figure.
-    """
+def _reading_values(step: int, sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params):
+    """Word counts (V,) and hidden state (hidden,) of each sentence after ``step`` words."""
     length = _check_sentences(sentences)
     if not 1 <= step <= length:
         raise ValueError(f"step must be from 1 to {length} (words read); got {step}")
     counts = {label: vocab.bag_of_words(words[:step]) for label, words in sentences.items()}
     states = {label: states_while_reading(words, vocab, params)[step - 1] for label, words in sentences.items()}
+    return counts, states
+
+
+def _reading_titles(step: int) -> tuple[str, str]:
+    return f"Bag of words after {step} word(s)", f"RNN hidden state after {step} word(s)"
+
+
+def reading_figure(step: int, sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params):
+    """Two panels after reading ``step`` words of each sentence: word counts, and hidden states.
+
+    ``sentences`` maps a label to a list of words; all have the same length T and
+    1 <= step <= T. Returns the matplotlib figure. Introduced in chapter 1.
+    """
+    counts, states = _reading_values(step, sentences, vocab, params)
+    count_title, state_title = _reading_titles(step)
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
-    grouped_bars(left, counts, vocab.tokens, title=f"Bag of words after {step} word(s)", ylabel="count")
+    grouped_bars(left, counts, vocab.tokens, title=count_title, ylabel="count")
     left.set_ylim(0, 1.2)
     units = [f"unit {k + 1}" for k in range(params["weight_hh"].shape[0])]
-    grouped_bars(right, states, units, title=f"RNN hidden state after {step} word(s)", ylabel="value")
+    grouped_bars(right, states, units, title=state_title, ylabel="value")
     right.set_ylim(-1, 1)
     handles, labels = right.get_legend_handles_labels()
     fig.legend(handles, [f"“{label}”" for label in labels], loc="lower center", ncol=len(labels), frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def show_reading_step(fig, step: int, sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params):
+    """Redraw a ``reading_figure`` in place for another ``step``: new bar heights and titles.
+
+    Cheaper than a new figure (no new axes, no new layout); the slider's frames are made this
+    way. Returns ``fig``. Introduced in chapter 1.
+    """
+    counts, states = _reading_values(step, sentences, vocab, params)
+    for ax, series, title in zip(fig.axes, (counts, states), _reading_titles(step)):
+        for bars, values in zip(ax.containers, series.values()):  # one bar container per sentence
+            for bar, value in zip(bars, values):
+                bar.set_height(value)
+        ax.set_title(title)
     return fig
 
 
@@ -64,12 +90,17 @@ def reading_summary(step: int, sentences: Mapping[str, Sequence[str]], vocab: Vo
 
 
 def reading_slider(sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params):
-    """A slider over the number of words read, showing ``reading_figure`` for each (precomputed)."""
+    """A slider over the number of words read, showing ``reading_figure`` for each (precomputed).
+
+    Introduced in chapter 1.
+    """
     length = _check_sentences(sentences)
+    fig = reading_figure(length, sentences, vocab, params)  # laid out once, redrawn for every step
     frames = []
     for step in range(1, length + 1):
-        png = figure_to_png(reading_figure(step, sentences, vocab, params))
+        png = figure_to_png(show_reading_step(fig, step, sentences, vocab, params), close=False)
         alt = (f"Bar charts after {step} word(s) of each sentence: word counts on the left, "
                f"hidden-state values on the right.")
         frames.append(image_frame(png, alt, reading_summary(step, sentences, vocab, params)))
+    plt.close(fig)
     return frame_slider(frames, [str(step) for step in range(1, length + 1)], "Words read", start=length - 1)
