@@ -71,6 +71,10 @@ def show_reading_step(fig, step: int, sentences: Mapping[str, Sequence[str]], vo
     way. Returns ``fig``. Introduced in chapter 1.
     """
     counts, states = _reading_values(step, sentences, vocab, params)
+    shapes = [[len(bars) for bars in ax.containers] for ax in fig.axes]
+    expected = [[len(vocab.tokens)] * len(sentences), [params["weight_hh"].shape[0]] * len(sentences)]
+    if shapes != expected:
+        raise ValueError(f"fig must be a reading_figure of these sentences (bars per panel {expected}); got {shapes}")
     for ax, series, title in zip(fig.axes, (counts, states), _reading_titles(step)):
         for bars, values in zip(ax.containers, series.values()):  # one bar container per sentence
             for bar, value in zip(bars, values):

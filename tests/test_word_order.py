@@ -76,3 +76,10 @@ def test_sentences_must_be_two_or_more_of_one_length(sentences):
 def test_unknown_word_names_the_word():
     with pytest.raises(ValueError, match="gradients"):
         reading_figure(2, {"a": ["Deep", "gradients"], "b": ["is", "Deep"]}, VOCAB, PARAMS)
+
+
+def test_redrawing_another_figure_is_refused():
+    other = reading_figure(2, {**SENTENCES, "third": ["is", "is", "is", "is"]}, VOCAB, PARAMS)
+    with pytest.raises(ValueError, match="fig must be a reading_figure of these sentences"):
+        show_reading_step(other, 1, SENTENCES, VOCAB, PARAMS)
+    plt.close("all")
