@@ -11,6 +11,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._mathtext_cache import share_math_label_cache
+
+# The book's figures repeat their math labels ($h_t$, $W_{hh}$, ...): parse each label once.
+share_math_label_cache()
+
 PALETTE = {
     "blue": "#0072B2",
     "orange": "#E69F00",
