@@ -239,6 +239,28 @@ def test_experiment_runs_every_pair_prints_one_line_each_and_repeats_exactly():
         a.accuracy("GRU", 2)
 
 
+def test_two_workers_give_the_same_rows_lines_losses_and_weights_as_one():
+    # Three contenders at three lags: nine runs, so the two threads overlap many times,
+    # including while models are being created (make_model seeds the process-wide generator).
+    specs = dict(SPECS, **{"LSTM, default init": ModelSpec("lstm")})
+    threads_before, outcomes = torch.get_num_threads(), []
+    for workers in (1, 2):
+        lines = []
+        experiment = run_experiment(specs, [2, 3, 4], TrainConfig(steps=12), progress=lines.append, workers=workers)
+        outcomes.append((experiment, lines))
+    (serial, serial_lines), (threaded, threaded_lines) = outcomes
+    assert threaded.rows == serial.rows and threaded_lines == serial_lines and len(serial_lines) == 9
+    assert threaded.losses == serial.losses
+    for key, model in serial.models.items():
+        for (name, a), b in zip(model.state_dict().items(), threaded.models[key].state_dict().values()):
+            assert torch.equal(a, b), f"{key} {name} differs between 1 and 2 workers"
+    assert torch.get_num_threads() == threads_before
+    with pytest.raises(ValueError, match="workers must be from 1 to 16, got 0"):
+        run_experiment(SPECS, [2], workers=0)
+    with pytest.raises(TypeError, match="workers must be a whole number, got float 2.0"):
+        run_experiment(SPECS, [2], workers=2.0)
+
+
 def test_results_table_has_one_row_per_lag_and_marks_skipped_runs():
     experiment = small_experiment(skip=lambda label, lag: label.startswith("LSTM") and lag == 2)
     table = results_table(experiment).splitlines()
