@@ -60,17 +60,27 @@ def relative_error(ours, reference, name: str = "gradient") -> float:
     return 0.0 if denominator == 0 else float(np.linalg.norm(ours - reference) / denominator)
 
 
-def order_of_magnitude(value: float) -> str:
+def order_of_magnitude(value: float, floor: float | None = None) -> str:
     """``"0"`` for zero, else ``"< 1e-k"`` with the smallest power of ten above ``value``.
 
-    Used to print tiny differences without their last, machine-dependent digits.
-    Introduced in chapter 3.
+    Used to print tiny differences without their last, machine-dependent digits. Rounding
+    differences are themselves machine-dependent (a processor with AVX-512 takes other code
+    paths than one with AVX2), so a value near a power of ten may land on either side of it:
+    ``floor`` (a power of ten, e.g. ``1e-12``) prints every nonzero value below it as
+    ``"< floor"``, which is the same on every machine. Introduced in chapter 3.
     """
+    floor_exponent = None
+    if floor is not None:
+        floor_exponent = round(math.log10(floor)) if floor > 0 else None
+        if floor_exponent is None or not math.isclose(10.0**floor_exponent, floor):
+            raise ValueError(f"floor must be a power of ten such as 1e-12, got {floor!r}")
     if value == 0:
         return "0"
     exponent = math.ceil(math.log10(value))
     if 10.0 ** exponent == value:
         exponent += 1
+    if floor_exponent is not None:
+        exponent = max(exponent, floor_exponent)
     return f"< 1e{exponent:+03d}"
 
 
@@ -89,16 +99,16 @@ def compare(ours, reference, rtol: float = 1e-6, atol: float = 1e-9, name: str =
     }
 
 
-def cmp(name: str, ours, reference, rtol: float = 1e-6, atol: float = 1e-9) -> str:
+def cmp(name: str, ours, reference, rtol: float = 1e-6, atol: float = 1e-9, floor: float = 1e-12) -> str:
     """One line saying whether ``ours`` matches ``reference``: exact, close, and the max difference.
 
     Returns the line (print it). The difference is shown as an order of magnitude
-    (``order_of_magnitude``) so that the line is the same on every machine.
-    Introduced in chapter 3.
+    (``order_of_magnitude``), and anything below ``floor`` as ``< floor``, so that the line is
+    the same on every machine. Introduced in chapter 3.
     """
     result = compare(ours, reference, rtol, atol, name)
     return (f"{name:<10} | exact: {str(result['exact']):<5} | close: {str(result['close']):<5} "
-            f"| max diff: {order_of_magnitude(result['max_diff'])}")
+            f"| max diff: {order_of_magnitude(result['max_diff'], floor)}")
 
 
 __all__ = ["numerical_gradient", "relative_error", "order_of_magnitude", "compare", "cmp"]

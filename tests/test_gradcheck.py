@@ -56,6 +56,25 @@ def test_order_of_magnitude(value, text):
     assert order_of_magnitude(value) == text
 
 
+@pytest.mark.parametrize("value, text", [(0.0, "0"), (2.2e-16, "< 1e-12"), (4.4e-16, "< 1e-12"), (9.9e-13, "< 1e-12"),
+                                         (1e-12, "< 1e-11"), (3e-7, "< 1e-06")])
+def test_a_floor_prints_every_value_below_it_the_same(value, text):
+    # 2.2e-16 and 4.4e-16 are the same rounding difference seen on two processors
+    assert order_of_magnitude(value, floor=1e-12) == text
+
+
+@pytest.mark.parametrize("floor", [0.0, -1e-12, 3e-12, float("nan")])
+def test_floor_must_be_a_power_of_ten(floor):
+    with pytest.raises(ValueError, match="floor must be a power of ten such as 1e-12"):
+        order_of_magnitude(1e-13, floor=floor)
+
+
+def test_cmp_prints_rounding_differences_below_its_floor():
+    a = np.array([1.0, 2.0, 3.0])
+    assert cmp("w", a, a + 4e-16).endswith("| exact: False | close: True  | max diff: < 1e-12")
+    assert cmp("w", a, a + 4e-16, floor=1e-20).endswith("| max diff: < 1e-15")
+
+
 def test_shapes_must_match():
     with pytest.raises(ValueError, match=r"w \(ours\) must have shape \(3,\) \(the shape of the reference\); got \(2,\)"):
         compare(np.zeros(2), np.zeros(3), name="w")
