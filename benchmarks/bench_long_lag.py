@@ -11,11 +11,13 @@ A measurement, not a test: it prints markdown tables and never fails on a number
    ``train_model`` + ``test_accuracy``) as the median over ``--repeats`` repetitions of the
    same deterministic run, and per update. The total is the sum of the medians of the runs
    the chapter makes.
-2. The same runs with a budget of 500 updates: does the chapter's table change?
-3. With ``--seeds``: the test accuracy of every model at lags 20 and 50 for each seed (budget
+2. The chapter's twelve-run experiment with ``workers=1`` and ``workers=2`` (two runs at a
+   time in threads): wall time and speed-up.
+3. The same runs with a budget of 500 updates: does the chapter's table change?
+4. With ``--seeds``: the test accuracy of every model at lags 20 and 50 for each seed (budget
    300), to show which results hold beyond seed 0; also a tanh RNN with 64 units (the exercise
    on network size).
-4. With ``--chapter``: the wall time of executing notebooks/05_lstm.ipynb in a fresh kernel
+5. With ``--chapter``: the wall time of executing notebooks/05_lstm.ipynb in a fresh kernel
    (a copy, so the committed outputs stay as they are), median over ``--repeats``.
 
 torch runs on one thread throughout, as in the chapter.
@@ -37,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnn_helpers.long_lag import ModelSpec, TrainConfig, make_model, test_accuracy, train_model
+from rnn_helpers.long_lag import ModelSpec, TrainConfig, make_model, run_experiment, test_accuracy, train_model
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER_BUDGET, LONGER_BUDGET = 300, 500
@@ -73,6 +75,16 @@ def timed_runs(budget: int, repeats: int) -> list[dict]:
         rows.append({"label": label, "lag": lag, "in_chapter": in_chapter, "seconds": seconds, **runs[0]})
         print(f"measured {label} at lag {lag} (budget {budget})", file=sys.stderr, flush=True)
     return rows
+
+
+def experiment_seconds(workers: int, repeats: int) -> float:
+    """Wall time of the chapter's twelve-run experiment (``run_experiment``), median of repeats."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run_experiment(SPECS, LAGS, TrainConfig(steps=CHAPTER_BUDGET), seed=0, progress=None, workers=workers)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def chapter_seconds(repeats: int) -> float:
@@ -113,6 +125,11 @@ def main() -> None:
               f"{100 * row['accuracy']:.1f} % | {row['seconds']:.2f} | {1e3 * row['seconds'] / row['updates']:.1f} |")
     chapter_total = sum(row["seconds"] for row in rows if row["in_chapter"])
     print(f"| **the chapter's {sum(r['in_chapter'] for r in rows)} runs** | | | | | **{chapter_total:.1f}** | |\n")
+
+    one, two = experiment_seconds(1, args.repeats), experiment_seconds(2, args.repeats)
+    print(f"## The chapter's experiment (12 runs), one run at a time or two (median of {args.repeats})\n")
+    print("| workers | wall time (s) |\n|---:|---:|")
+    print(f"| 1 | {one:.2f} |\n| 2 | {two:.2f} |\n\nSpeed-up with two workers: {one / two:.2f} times.\n")
 
     longer = timed_runs(LONGER_BUDGET, 1)
     print(f"## Budget {CHAPTER_BUDGET} against {LONGER_BUDGET} updates (one run each)\n")

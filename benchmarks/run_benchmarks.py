@@ -3,7 +3,9 @@
 Usage: .venv/bin/python benchmarks/run_benchmarks.py [--repeat N] [--no-build]
 
 Prints a markdown table. Each notebook runs in a fresh process and kernel; the time is the
-median over the repeats, the memory the kernel's peak resident set size. This is a
+median over the repeats, the memory the kernel's peak resident set size. It also times one
+fixed training run (``REFERENCE_RUN``), so that tables made on different machines can be
+compared. This is a
 measurement, not a test: nothing here fails on a slow machine.
 """
 
@@ -47,6 +49,26 @@ def execute(notebook: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+# How fast is this machine? One training run with a fixed amount of work, the configuration
+# the chapter-5 time budget was written with (it took 3-5 s a run on that machine): an LSTM
+# with 16 units and forget-gate bias 3 at lag 50, 500 Adam updates of batch 64, clipping 1.0,
+# one thread, early stopping off. Tables from different machines compare through it.
+REFERENCE_RUN = r"""
+import time
+from rnn_helpers.long_lag import TrainConfig, make_model, train_model
+model = make_model("lstm", keep_bias=3.0, seed=0)
+started = time.perf_counter()
+train_model(model, 50, TrainConfig(steps=500, patience=100_000), seed=0)
+print(time.perf_counter() - started)
+"""
+
+
+def reference_run_seconds(repeat: int) -> float:
+    runs = [float(subprocess.run([PYTHON, "-c", REFERENCE_RUN], capture_output=True, text=True,
+                                 check=True).stdout.strip().splitlines()[-1]) for _ in range(repeat)]
+    return statistics.median(runs)
+
+
 def clean_build_seconds() -> float:
     with tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
@@ -72,7 +94,10 @@ def main() -> None:
         rows.append(f"| {notebook.name} | {seconds:.1f} | {memory:.0f} |")
         print(f"measured {notebook.name}", file=sys.stderr, flush=True)
 
-    print(f"Machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; median of {args.repeat} runs.\n")
+    reference = reference_run_seconds(args.repeat)
+    print(f"Machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; median of {args.repeat} runs.")
+    print(f"Machine speed: the reference training run (500 LSTM updates at lag 50) took {reference:.2f} s; "
+          "3-5 s on the machine the time budgets were written for.\n")
     print("| notebook | execution time (s, median) | kernel peak memory (MiB) |")
     print("|---|---:|---:|")
     print("\n".join(rows))
