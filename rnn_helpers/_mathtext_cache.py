@@ -8,7 +8,7 @@ and ``$W_{hh}$`` in figure after figure, parsed the same labels again and again 
 
 ``share_math_label_cache`` keys one larger cache on what a parse depends on (the kind of
 output, the text, the dpi, the font, antialiasing and hinting), not on the renderer. The
-pictures stay exactly the same (``tests/test_plots.py`` compares the pixels). It relies on a
+pictures stay exactly the same (``tests/test_mathtext_cache.py`` compares the pixels). It relies on a
 private matplotlib method; where that is missing or has another form, it does nothing.
 """
 

@@ -6,7 +6,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
 from matplotlib.mathtext import MathTextParser
 
 import rnn_helpers.plots  # noqa: F401  (installs the shared cache)
