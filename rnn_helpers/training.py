@@ -249,4 +249,45 @@ def plot_hidden_states(h, inputs: Sequence[str], ax=None, title: str = ""):
     return ax
 
 
-__all__ = ["History", "train", "prediction_table", "plot_predictions", "prediction_frames", "plot_hidden_states"]
+def plot_training_curves(history: History, tracked: str, ylabel: str, title: str, threshold: float | None = None,
+                         baseline: float | None = None, baseline_label: str = ""):
+    """Two panels side by side: the loss per update, and one tracked quantity per update.
+
+    ``history`` comes from ``train(..., track={tracked: ...})``; the tracked panel gets
+    ``ylabel`` and ``title``, and the range 0 to 1 if every value is a probability.
+    ``threshold`` draws a dashed line on the tracked panel (e.g. the 0.9 a probability must
+    pass), ``baseline`` one on the loss panel (e.g. the loss of a uniform guess, labelled
+    ``baseline_label``). Returns the Figure. Introduced in chapter 3.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import PALETTE
+
+    if not isinstance(history, History):
+        raise TypeError(f"history must be the History returned by train(...), got {type(history).__name__}")
+    if tracked not in history.tracked:
+        raise ValueError(f"history tracked {sorted(history.tracked)}, not {tracked!r}")
+    if not history.losses:
+        raise ValueError("history holds no updates to plot")
+    fig, (ax_loss, ax_tracked) = plt.subplots(1, 2, figsize=(8, 2.8))
+    ax_loss.plot(history.losses, color=PALETTE["vermillion"], marker="o", markersize=3)
+    if baseline is not None:
+        ax_loss.axhline(baseline, color="0.5", linestyle="--", linewidth=1)
+        ax_loss.text(len(history.losses) - 1, baseline + 0.05, baseline_label, ha="right", fontsize=9, color="0.3")
+    top = max(max(history.losses), baseline or 0.0)
+    ax_loss.set(xlabel="update", ylabel="mean cross-entropy", title="Loss", ylim=(0, 1.1 * top))
+    ax_tracked.plot(history.tracked[tracked], color=PALETTE["blue"], marker="o", markersize=3)
+    if threshold is not None:
+        ax_tracked.axhline(threshold, color="0.5", linestyle="--", linewidth=1)
+    ax_tracked.set(xlabel="update", ylabel=ylabel, title=title)
+    values = history.tracked[tracked]
+    if min(values) >= 0 and max(values) <= 1:
+        ax_tracked.set_ylim(0, 1.02)
+    for ax in (ax_loss, ax_tracked):
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["History", "train", "prediction_table", "plot_predictions", "prediction_frames", "plot_hidden_states",
+           "plot_training_curves"]

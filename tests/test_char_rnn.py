@@ -248,3 +248,30 @@ def test_plot_hidden_states_checks_its_labels():
         plot_hidden_states(np.zeros((5, 3)), list("Plea"))
     with pytest.raises(ValueError, match=r"h must be 2-D"):
         plot_hidden_states(np.zeros(5), list("Pleas"))
+
+
+def test_plot_training_curves_draws_both_panels_and_refuses_unknown_quantities():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnn_helpers.training import History, plot_training_curves
+
+    history = History(losses=[1.8, 1.2, 0.6, 0.3], tracked={"p": [0.2, 0.5, 0.85, 0.95]}, updates=3)
+    fig = plot_training_curves(history, "p", ylabel="p(e)", title="Probability of e", threshold=0.9,
+                               baseline=np.log(5), baseline_label="uniform guess")
+    ax_loss, ax_p = fig.axes
+    np.testing.assert_allclose(ax_loss.lines[0].get_ydata(), history.losses)
+    np.testing.assert_allclose(ax_p.lines[0].get_ydata(), history.tracked["p"])
+    assert ax_loss.lines[1].get_ydata()[0] == pytest.approx(np.log(5))  # the baseline
+    assert ax_p.lines[1].get_ydata()[0] == pytest.approx(0.9)  # the threshold
+    assert [t.get_text() for t in ax_loss.texts] == ["uniform guess"]
+    assert ax_p.get_title() == "Probability of e" and ax_p.get_ylim() == (0, 1.02)
+    plt.close("all")
+    with pytest.raises(ValueError, match=r"history tracked \['p'\], not 'q'"):
+        plot_training_curves(history, "q", ylabel="q", title="q")
+    with pytest.raises(TypeError, match="history must be the History returned by train"):
+        plot_training_curves({"losses": [1.0]}, "p", ylabel="p", title="p")
+    with pytest.raises(ValueError, match="history holds no updates"):
+        plot_training_curves(History(tracked={"p": []}), "p", ylabel="p", title="p")
