@@ -18,8 +18,12 @@ from .plots import PALETTE, SERIES_COLOURS, grouped_bars
 _LINE_STYLES = ("-", "--", ":", "-.")
 
 
-def _tidy(ax) -> None:
+def _finish(fig, ax, **legend):
+    """Frameless legend, no top or right spine, tight layout; returns the figure."""
+    ax.legend(frameon=False, **legend)
     ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
 
 
 def plot_nonlinearities(names: Sequence[str] = ("tanh", "sigmoid", "relu"), limit: float = 4.0):
@@ -47,10 +51,7 @@ def plot_nonlinearities(names: Sequence[str] = ("tanh", "sigmoid", "relu"), limi
     ax.set_ylim(-1.3, 2.3)
     ax.set_xlabel("$a_t$ (the sum inside the cell)")
     ax.set_ylabel("$h_t = f(a_t)$")
-    ax.legend(frameon=False)
-    _tidy(ax)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax)
 
 
 def plot_what_moves(words: Sequence[str], state_moves, weight_moves):
@@ -78,10 +79,7 @@ def plot_what_moves(words: Sequence[str], state_moves, weight_moves):
     ax.set_xlabel("reading step")
     ax.set_ylabel("distance moved")
     ax.set_title("What changes while the network reads")
-    ax.legend(frameon=False)
-    _tidy(ax)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax)
 
 
 def plot_input_factors(factors: Mapping[float, np.ndarray]):
@@ -111,9 +109,7 @@ def plot_input_factors(factors: Mapping[float, np.ndarray]):
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:g}")  # 0.0001 ... 10, plain numbers
     ax.set_ylabel("factor (log scale)")
-    ax.legend(frameon=False, ncols=2, fontsize=9)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, ncols=2, fontsize=9)
 
 
 __all__ = ["plot_nonlinearities", "plot_what_moves", "plot_input_factors"]
