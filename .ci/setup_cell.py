@@ -19,15 +19,19 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 TAGS = ["hide-input"]  # collapsed on the website; the reader can still open it
 
-TEMPLATE = '''# Setup: where rnn_helpers is missing (Colab, a fresh environment), install it; elsewhere do nothing.
-# RNN_BOOK_SOURCE may point the install at another copy (a local checkout, a fork).
+TEMPLATE = '''# Setup: where rnn_helpers is missing (Colab, a fresh environment), install it;
+# elsewhere do nothing. RNN_BOOK_SOURCE may point the install at another copy
+# (a local checkout, a fork).
 import importlib, importlib.util, os, subprocess, sys
 
 if importlib.util.find_spec("rnn_helpers") is None:
-    source = os.environ.get("RNN_BOOK_SOURCE", "git+{url}@v{version}")
-    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], capture_output=True, text=True)
+    default = "git+{url}@v{version}"
+    source = os.environ.get("RNN_BOOK_SOURCE", default)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", source]
+    result = subprocess.run(pip, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"Could not install rnn_helpers from {{source}}:\\n{{result.stderr[-2000:]}}")
+        raise RuntimeError(f"Could not install rnn_helpers from {{source}}:\\n"
+                           + result.stderr[-2000:])
     importlib.invalidate_caches()'''
 
 
