@@ -65,6 +65,18 @@ def test_first_code_cell_is_the_setup_cell(path):
     assert cell.metadata.get("tags") == TAGS
 
 
+# The website's code box shows 84 characters of a line in a 1366 px wide window (measured in
+# Chromium with the theme's monospace font); longer lines make the reader scroll sideways.
+CODE_LINE_LIMIT = 84
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_code_lines_fit_the_websites_code_box(path):
+    too_long = [(index, line) for index, cell in enumerate(load(path).cells) if cell.cell_type == "code"
+                for line in cell.source.splitlines() if len(line) > CODE_LINE_LIMIT]
+    assert not too_long, f"{path.name}: code lines over {CODE_LINE_LIMIT} characters (cell, line): {too_long}"
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_every_figure_has_alt_text(path):
     for index, cell in enumerate(load(path).cells):
