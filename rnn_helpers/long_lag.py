@@ -26,7 +26,7 @@ import numbers
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -442,9 +442,9 @@ def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: 
         return row, model, result.losses
 
     experiment = Experiment()
-    # With several workers, one_thread() is entered here first, so that no run can restore
-    # the thread count of another while that one is still training.
-    with (one_thread() if workers > 1 else nullcontext()), ThreadPoolExecutor(workers) as pool:
+    # one_thread() is entered here first, so that with several workers no run can restore the
+    # thread count of another while that one is still training.
+    with one_thread(), ThreadPoolExecutor(workers) as pool:
         for row, model, losses in pool.map(run, runs):  # map yields in the order of runs
             experiment.rows.append(row)
             experiment.models[(row["model"], row["lag"])] = model

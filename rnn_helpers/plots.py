@@ -62,7 +62,13 @@ def finish_line_chart(ax, title: str):
     Returns ``ax``. Introduced in chapter 5 (its log-scale curve plots).
     """
     ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=9, frameon=False, loc="lower left")
+    return finish_chart(ax, fontsize=9, loc="lower left")
+
+
+def finish_chart(ax, **legend):
+    """Frameless legend (``legend`` passed on to ``ax.legend``), no top or right spine, tight
+    layout. Returns ``ax``. Introduced in chapter 2."""
+    ax.legend(frameon=False, **legend)
     ax.spines[["top", "right"]].set_visible(False)
     ax.figure.tight_layout()
     return ax

@@ -13,17 +13,9 @@ import numpy as np
 
 from ._validate import check_choice, check_ndim, real_array
 from .activations import NONLINEARITIES
-from .plots import PALETTE, SERIES_COLOURS, grouped_bars
+from .plots import PALETTE, SERIES_COLOURS, finish_chart, grouped_bars
 
 _LINE_STYLES = ("-", "--", ":", "-.")
-
-
-def _finish(fig, ax, **legend):
-    """Frameless legend, no top or right spine, tight layout; returns the figure."""
-    ax.legend(frameon=False, **legend)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
 
 
 def plot_nonlinearities(names: Sequence[str] = ("tanh", "sigmoid", "relu"), limit: float = 4.0):
@@ -51,7 +43,8 @@ def plot_nonlinearities(names: Sequence[str] = ("tanh", "sigmoid", "relu"), limi
     ax.set_ylim(-1.3, 2.3)
     ax.set_xlabel("$a_t$ (the sum inside the cell)")
     ax.set_ylabel("$h_t = f(a_t)$")
-    return _finish(fig, ax)
+    finish_chart(ax)
+    return fig
 
 
 def plot_what_moves(words: Sequence[str], state_moves, weight_moves):
@@ -79,7 +72,8 @@ def plot_what_moves(words: Sequence[str], state_moves, weight_moves):
     ax.set_xlabel("reading step")
     ax.set_ylabel("distance moved")
     ax.set_title("What changes while the network reads")
-    return _finish(fig, ax)
+    finish_chart(ax)
+    return fig
 
 
 def plot_input_factors(factors: Mapping[float, np.ndarray]):
@@ -109,7 +103,8 @@ def plot_input_factors(factors: Mapping[float, np.ndarray]):
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:g}")  # 0.0001 ... 10, plain numbers
     ax.set_ylabel("factor (log scale)")
-    return _finish(fig, ax, ncols=2, fontsize=9)
+    finish_chart(ax, ncols=2, fontsize=9)
+    return fig
 
 
 __all__ = ["plot_nonlinearities", "plot_what_moves", "plot_input_factors"]
