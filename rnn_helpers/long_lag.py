@@ -707,6 +707,7 @@ def plot_gate_heatmaps(traces: dict, y, unit: int, sequence: int = 0, lines: int
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
+    from matplotlib.ticker import MaxNLocator
 
     from .plots import PALETTE
 
@@ -738,6 +739,7 @@ def plot_gate_heatmaps(traces: dict, y, unit: int, sequence: int = 0, lines: int
     ax.set_title(f"cell state c_t of unit {unit}, {min(lines, traces['c'].shape[1])} sequences", fontsize=10, loc="left")
     ax.set_ylabel("c_t", fontsize=9)
     ax.set_xlabel("step t")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
     ax.legend(fontsize=9, frameon=False, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
     fig.subplots_adjust(left=0.07, right=0.92, top=0.96, bottom=0.07)
