@@ -233,7 +233,9 @@ def draw_rnn_chain(steps: int, inputs: Sequence[str] | None = None, outputs="eve
         Label of the dashed state before the first step; None leaves it out.
 
     Returns the Axes. Raises ``TypeError``/``ValueError`` for a ``steps`` that is not a whole
-    number from 1 to ``MAX_CHAIN_STEPS``. Introduced in chapter 2; reused in chapters 3 to 5.
+    number from 1 to ``MAX_CHAIN_STEPS``. Introduced in chapter 2; reused in chapter 4 (``draw_w2_chain``)
+    and chapter 5 (the long-lag task). Chapter 3 labels its chains by character with ``draw_unrolled``,
+    the drawing this wraps.
     """
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
         raise TypeError(f"steps must be a whole number of time steps (an int), got {type(steps).__name__} {steps!r}")
