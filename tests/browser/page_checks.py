@@ -74,7 +74,7 @@ def frame_sliders(page):
 
 
 def visible_frame(page, box) -> dict:
-    """The caption text and image source of the frame the slider inside ``box`` currently shows."""
+    """The caption, alt text and image source of the frame the slider inside ``box`` shows."""
     return box.evaluate("""box => {
         const shown = [...box.querySelectorAll('img')].filter(img => img.offsetParent !== null);
         const captions = [...box.querySelectorAll('.frame-caption')].filter(p => p.offsetParent !== null);
@@ -84,7 +84,7 @@ def visible_frame(page, box) -> dict:
             fingerprint = 0;
             for (const ch of shown[0].src) fingerprint = (fingerprint * 31 + ch.charCodeAt(0)) | 0;
         }
-        return {count: shown.length, src: fingerprint,
+        return {count: shown.length, src: fingerprint, alt: shown.length ? shown[0].alt : null,
                 caption: captions.length ? captions[0].textContent : null};
     }""")
 

@@ -88,10 +88,37 @@ def test_w2_slider_shows_the_values_for_the_chosen_w2(browser, site_url):
     assert at_tenth["caption"].startswith("W2 = 0.10"), at_tenth["caption"]
     assert "0.0001 × x1 (0.01 % of it)" in at_tenth["caption"]
     assert at_tenth["src"] != opening["src"]
+    assert "for W2 = 0.10:" in at_tenth["alt"], at_tenth["alt"]  # the picture is W2 = 0.1's too
     track = box.locator(".noUi-target").first.bounding_box()
     page.mouse.click(track["x"] + track["width"] * 2.0 / 2.5, track["y"] + track["height"] / 2)
     at_two = visible_frame(page, box)
     assert at_two["caption"].startswith("W2 = 2.00"), at_two["caption"]
     assert "16 × x1" in at_two["caption"]
     assert at_two["src"] != at_tenth["src"]
+    assert "for W2 = 2.00:" in at_two["alt"], at_two["alt"]
+    page.close()
+
+
+def test_forget_gate_slider_shows_the_values_for_the_chosen_bias(browser, site_url):
+    """Chapter 5's slider, on the static page: arrow keys and the mouse reach a chosen bias,
+    and caption and picture both belong to it (sigmoid(1) = 0.731, sigmoid(3) = 0.953)."""
+    visit = open_page(browser, f"{site_url}/notebooks/05_lstm.html")
+    page = visit.page
+    box = frame_sliders(page).first
+    box.scroll_into_view_if_needed()
+    box.locator(".noUi-handle").first.focus()
+    page.keyboard.press("Home")
+    at_zero = visible_frame(page, box)
+    assert at_zero["caption"].startswith("Forget-gate bias 0.0, so f = sigmoid(0.0) = 0.500")
+    page.keyboard.press("ArrowRight")
+    at_one = visible_frame(page, box)
+    assert at_one["caption"].startswith("Forget-gate bias 1.0, so f = sigmoid(1.0) = 0.731")
+    assert "forget-gate bias 1.0 (f = 0.731)" in at_one["alt"], at_one["alt"]
+    assert at_one["src"] != at_zero["src"]
+    track = box.locator(".noUi-target").first.bounding_box()   # biases 0 ... 6 along the track
+    page.mouse.click(track["x"] + track["width"] * 3 / 6, track["y"] + track["height"] / 2)
+    at_three = visible_frame(page, box)
+    assert at_three["caption"].startswith("Forget-gate bias 3.0, so f = sigmoid(3.0) = 0.953")
+    assert "forget-gate bias 3.0 (f = 0.953)" in at_three["alt"], at_three["alt"]
+    assert at_three["count"] == 1
     page.close()
