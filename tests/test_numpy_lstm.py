@@ -43,8 +43,9 @@ def test_forward_and_backward_match_torch_lstm(shape):
     np.testing.assert_allclose(grads["c0"], c0_t.grad[0].numpy(), rtol=1e-9, atol=1e-10)
 
 
-def test_backward_matches_finite_differences():
-    x, params, (h0, c0), dh = make_case(1, 4, 2, 3, 2)
+@pytest.mark.parametrize("batch", [None, 2], ids=["unbatched", "batched"])
+def test_backward_matches_finite_differences(batch):
+    x, params, (h0, c0), dh = make_case(1, 4, batch, 3, 2)
     grads = lstm_backward(dh, lstm_forward(x, params, (h0, c0))[2])
 
     def loss():
@@ -79,3 +80,14 @@ def test_state_must_be_a_pair():
         lstm_forward(x, params, np.zeros(2))
     with pytest.raises(ValueError, match=r"c0.*must have shape \(2,\)"):
         lstm_forward(x, params, (np.zeros(2), np.zeros(3)))
+
+
+def test_backward_refuses_a_gradient_of_the_wrong_shape_or_value():
+    x, params, state, dh = make_case(3, 4, 2, 3, 2)
+    _, _, cache = lstm_forward(x, params, state)
+    with pytest.raises(ValueError, match=r"dh must have shape \(4, 2, 2\)"):
+        lstm_backward(dh[:, 0], cache)
+    bad = dh.copy()
+    bad[1, 0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"dh must be finite.*nan at index \(1, 0, 0\)"):
+        lstm_backward(bad, cache)
