@@ -9,8 +9,10 @@ A measurement, not a test: it prints a markdown table and never fails on a numbe
    following builds; per frame and in total.
 2. The live explorer (``LiveExplorer``, what a running kernel does when a slider moves): the
    time from setting a control's value to the new picture and caption being in the widgets,
-   median and 90th percentile over ``--moves`` moves of W2, and over moves of T (which rebuild
-   the bars). The notebook's messaging to the browser comes on top and is not measured here.
+   median and 90th percentile over ``--moves`` moves of W2, over moves of T to a value not
+   drawn before (the bars for that T are made), over moves of T back to a value drawn before,
+   and over moves of x_1's size. The notebook's messaging to the browser comes on top and is
+   not measured here.
 3. Page weight: the bytes of the 26 frames as embedded in the page (HTML with base64 PNGs),
    the chapter notebook, and, if the site has been built, the chapter's HTML page.
 4. If the site is built and Chromium is installed: on the static page, for 20 arrow-key
@@ -51,16 +53,25 @@ def live_response_times(moves: int) -> dict[str, list[float]]:
     from rnn_helpers.w2_slider import LiveExplorer
 
     explorer = LiveExplorer(w2=1.0, steps=5, size=1.0)
-    times = {"W2": [], "T": []}
+    times = {"W2": [], "T, to a new value": [], "T, back to a value seen before": [], "x1": []}
     values = [round(0.05 * k, 2) for k in range(51)]
     for i in range(moves):
         started = time.perf_counter()
         explorer.w2.value = values[(7 * i + 3) % len(values)]  # jumps around the range, never twice the same
         times["W2"].append(time.perf_counter() - started)
+    for steps in range(6, 61, 3):  # 19 values of T the explorer has not drawn yet
+        started = time.perf_counter()
+        explorer.steps.value = steps
+        times["T, to a new value"].append(time.perf_counter() - started)
     for i in range(max(moves // 3, 5)):
         started = time.perf_counter()
-        explorer.steps.value = 5 + (i % 2) * 15  # 5 <-> 20 steps: the bars are rebuilt every time
-        times["T"].append(time.perf_counter() - started)
+        explorer.steps.value = 6 + (i % 2) * 15  # 6 <-> 21: both drawn above
+        times["T, back to a value seen before"].append(time.perf_counter() - started)
+    sizes = [0.001, 0.01, 0.1, 1.0, 10.0]
+    for i in range(max(moves // 3, 5)):
+        started = time.perf_counter()
+        explorer.size.value = sizes[i % len(sizes)]
+        times["x1"].append(time.perf_counter() - started)
     return times
 
 

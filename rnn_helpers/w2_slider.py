@@ -34,6 +34,7 @@ NEURONS = (
     ("linear", r"linear neuron: $h_t = W_2\,h_{t-1} + x_t$", PALETTE["blue"]),
     ("tanh", r"tanh neuron: $h_t = \tanh(W_2\,h_{t-1} + x_t)$", PALETTE["vermillion"]),
 )
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 MAX_LABELLED_STEPS = 8  # up to this many bars, each bar carries its value
 
 
@@ -93,7 +94,10 @@ class ConnectivityFigure:
     """One figure with ``|d y_T / d x_t|`` for t = 1..T, the linear and tanh neurons side by side.
 
     Build it once, then call ``draw(w2, inputs)`` for each picture and ``png()`` to encode it.
-    ``draw`` updates the existing bars and labels (it rebuilds them only when T changes).
+    ``draw`` updates the existing bars and labels; it makes the T bars of a new T once and keeps
+    them for the next time that T comes back. Everything that depends on W2, T or x_1 (bars,
+    their labels, the x axis labels, the title) is drawn over a background bitmap that depends on
+    none of them, so no control forces the whole figure to be drawn again.
 
     Parameters
     ----------
@@ -119,12 +123,14 @@ class ConnectivityFigure:
         FigureCanvasAgg(self.figure)
         self.axes = self.figure.subplots(1, 2, sharey=True)
         self.figure.subplots_adjust(left=0.085, right=0.99, bottom=0.2, top=0.8, wspace=0.06)
-        self.title = self.figure.suptitle("", fontsize=11.5, x=0.54)  # static: part of the cached background
+        self.title = self.figure.suptitle("", fontsize=11.5, x=0.54, animated=True)
         self.w2_text = self.figure.text(0.01, 0.975, "", fontsize=12.5, fontweight="bold", va="top",
                                         color=PALETTE["black"], animated=True)
         self._background = None
         self._steps = None
+        self._made = {}  # T -> (bars, labels, x labels), one entry per T drawn so far
         self.bars, self.labels = [], []  # per panel: the T bars and their T value labels
+        self.x_labels = []  # per panel: the labels under the bars, drawn like the bars
         self.share_texts = [  # per panel: how much of x_1 arrives, in the empty band above the cut
             ax.text(0.02, self.ceiling * 2.8, "", transform=ax.get_yaxis_transform(), ha="left", va="center",
                     fontsize=8.5, fontweight="bold", animated=True)
@@ -140,7 +146,8 @@ class ConnectivityFigure:
             ax.axhspan(self.ceiling, self.ceiling * 8, facecolor="#e4e4e4", edgecolor="none", zorder=0)
             ax.spines[["top", "right"]].set_visible(False)
             ax.tick_params(labelsize=9)
-            ax.set_xlabel("input step t", fontsize=10)
+            ax.set_xticks([])  # the bars' own labels (x_labels) name the steps
+            ax.set_xlabel("input step t", fontsize=10, labelpad=16)
         self.axes[0].set_ylabel(r"$|\,\partial y_T / \partial x_t\,|$   (1 = all of $x_t$)", fontsize=10.5)
         decades = range(int(round(math.log10(floor))), int(round(math.log10(ceiling))) + 1, 2)
         self.axes[0].set_yticks([10.0**k for k in decades], ["1" if k == 0 else f"$10^{{{k}}}$" for k in decades])
@@ -153,31 +160,46 @@ class ConnectivityFigure:
                     fontsize=8, color="0.3")
 
     def _build(self, steps: int) -> None:
-        """(Re)create the bars and labels for T = ``steps``."""
-        for artist in [artist for group in (*self.bars, *self.labels) for artist in group]:
-            artist.remove()
-        self.bars, self.labels = [], []
-        positions = np.arange(1, steps + 1)
-        for ax, (_, _, colour) in zip(self.axes, NEURONS):
-            bars = ax.bar(positions, np.ones(steps), bottom=self.floor, width=0.7, color=colour, edgecolor="white",
-                          linewidth=0)  # the white edge colours only the hatching of cut bars
-            labels = []
-            for position in positions:
-                labels.append(ax.text(position, self.floor, "", ha="center", va="bottom", fontsize=8.5))
-            for artist in [*bars, *labels]:
-                artist.set_animated(True)  # drawn over the cached background, see png()
-            self.bars.append(bars)
-            self.labels.append(labels)
+        """Show the bars and labels for T = ``steps``, making them the first time this T is drawn."""
+        if steps not in self._made:
+            self._made[steps] = self._make(steps)
+        self.bars, self.labels, self.x_labels = self._made[steps]
+        for ax in self.axes:
             ax.set_xlim(0.3, steps + 0.7)
-            for label in labels:
-                label.set_visible(steps <= MAX_LABELLED_STEPS)
-            if steps <= MAX_LABELLED_STEPS:
-                ax.set_xticks(positions, [f"$x_{{{t}}}$" for t in positions])
-            else:
-                ticks = [1] + [t for t in np.linspace(1, steps, 6).round().astype(int)[1:]]
-                ax.set_xticks(ticks, [f"$x_{{{t}}}$" for t in ticks])
         self._steps = steps
-        self._background = None  # the axes changed: the static background must be drawn anew
+
+    def _make(self, steps: int):
+        """The bars, value labels and x labels of both panels for T = ``steps``.
+
+        All of them are animated: ``png`` draws them over the background, so the figure's own
+        drawing (``canvas.draw``) never shows the sets made for other values of T.
+        """
+        positions = np.arange(1, steps + 1)
+        if steps <= MAX_LABELLED_STEPS:
+            ticks = positions
+        else:
+            ticks = [1] + [t for t in np.linspace(1, steps, 6).round().astype(int)[1:]]
+        from matplotlib.patches import Rectangle
+
+        bar_sets, label_sets, tick_sets = [], [], []
+        for ax, (_, _, colour) in zip(self.axes, NEURONS):
+            # Rectangles added as plain artists: ax.bar would also update the data limits bar by
+            # bar, which costs more than drawing them, and the limits are fixed here anyway.
+            # The white edge colours only the hatching of cut bars.
+            bars = [ax.add_artist(Rectangle((position - 0.35, self.floor), 0.7, 1.0, facecolor=colour,
+                                            edgecolor="white", linewidth=0)) for position in positions]
+            labels = [ax.text(position, self.floor, "", ha="center", va="bottom", fontsize=8.5,
+                              visible=steps <= MAX_LABELLED_STEPS) for position in positions]
+            under = ax.get_xaxis_transform()  # x in data, y in axes units: just below the axis
+            # Subscript digits, not $x_{t}$: typesetting a new math label takes milliseconds.
+            x_labels = [ax.text(t, -0.03, "x" + str(t).translate(SUBSCRIPTS), transform=under, ha="center",
+                                va="top", fontsize=9.5) for t in ticks]
+            for artist in [*bars, *labels, *x_labels]:
+                artist.set_animated(True)
+            bar_sets.append(bars)
+            label_sets.append(labels)
+            tick_sets.append(x_labels)
+        return bar_sets, label_sets, tick_sets
 
     def draw(self, w2, inputs) -> dict[str, np.ndarray]:
         """Draw the connectivity for W2 and the input sequence ``inputs`` (shape (T,)).
@@ -211,11 +233,7 @@ class ConnectivityFigure:
             self.share_texts[k].set_text(f"x1 reaches y{steps} times {number_text(share)}{clipped}"
                                          if steps > MAX_LABELLED_STEPS else "")
         pulse = f"  ($x_1$ = {number_text(inputs[0])}, later inputs 0)" if np.all(inputs[1:] == 0) else ""
-        title = f"How much of each input $x_t$ reaches the last output $y_{{{steps}}}$" + pulse
-        if title != self.title.get_text():
-            self.title.set_text(title)
-            self._background = None
-        # Only this short plain text changes from frame to frame (typesetting math per frame is slow).
+        self.title.set_text(f"How much of each input $x_t$ reaches the last output $y_{{{steps}}}$" + pulse)
         self.w2_text.set_text(f"W2 = {w2:.2f}")
         self.values = values
         return values
@@ -223,9 +241,10 @@ class ConnectivityFigure:
     def png(self) -> bytes:
         """The current picture as PNG bytes (no timestamp, so the same picture gives the same bytes).
 
-        Everything that does not change between frames (axes, ticks, titles, shading) is drawn
-        once and kept as a bitmap; each frame restores it and draws only the bars, their
-        labels and the title on top ("blitting"), then encodes the pixels.
+        Everything that does not change between frames (axes, y ticks, panel titles, shading) is
+        drawn once and kept as a bitmap; each frame restores it and draws only what W2, T and x_1
+        change on top ("blitting"): the bars, their labels, the x labels and the titles. Then it
+        encodes the pixels.
         """
         import io
 
@@ -237,7 +256,8 @@ class ConnectivityFigure:
             self._background = canvas.copy_from_bbox(self.figure.bbox)
         else:
             canvas.restore_region(self._background)
-        for artist in [*self.bars[0], *self.bars[1], *self.labels[0], *self.labels[1], *self.share_texts, self.w2_text]:
+        changing = [artist for group in (*self.bars, *self.labels, *self.x_labels) for artist in group]
+        for artist in [*changing, *self.share_texts, self.title, self.w2_text]:
             self.figure.draw_artist(artist)
         width, height = canvas.get_width_height(physical=True)
         buffer = io.BytesIO()

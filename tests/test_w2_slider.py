@@ -79,6 +79,20 @@ def test_picture_clips_and_labels_what_it_cannot_show():
     assert [label.get_text() for label in picture.labels[0]] == ["0", "0", "0", "0", "1"]
 
 
+def test_a_reused_picture_equals_one_drawn_from_scratch():
+    """The background bitmap and the bars kept per T must never leave a trace of an earlier state:
+    after moves of W2, T (to new values and back) and x_1, the picture is pixel for pixel the one
+    a new figure draws for the same values."""
+    picture = ConnectivityFigure()
+    moves = [(1.0, 5, 1.0), (2.5, 30, 1.0), (0.1, 5, 1.0), (1.6, 12, 0.01), (2.0, 30, 10.0), (0.5, 5, 0.001)]
+    for w2, steps, size in moves:
+        picture.draw(w2, first_input_pulse(steps, size))
+        reused = picture.png()
+        fresh = ConnectivityFigure()
+        fresh.draw(w2, first_input_pulse(steps, size))
+        assert reused == fresh.png(), f"the reused picture differs at W2 = {w2}, T = {steps}, x1 = {size}"
+
+
 def test_slider_starts_where_asked_and_refuses_other_values():
     widget, labels, _ = w2_slider(start_w2=1.0, w2_values=[0.0, 0.1, 1.0])
     slider = widget.children[0]
