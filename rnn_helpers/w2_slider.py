@@ -174,13 +174,13 @@ class ConnectivityFigure:
         All of them are animated: ``png`` draws them over the background, so the figure's own
         drawing (``canvas.draw``) never shows the sets made for other values of T.
         """
+        from matplotlib.patches import Rectangle
+
         positions = np.arange(1, steps + 1)
         if steps <= MAX_LABELLED_STEPS:
             ticks = positions
         else:
             ticks = [1] + [t for t in np.linspace(1, steps, 6).round().astype(int)[1:]]
-        from matplotlib.patches import Rectangle
-
         bar_sets, label_sets, tick_sets = [], [], []
         for ax, (_, _, colour) in zip(self.axes, NEURONS):
             # Rectangles added as plain artists: ax.bar would also update the data limits bar by
