@@ -34,11 +34,11 @@ NEURONS = (
     ("linear", r"linear neuron: $h_t = W_2\,h_{t-1} + x_t$", PALETTE["blue"]),
     ("tanh", r"tanh neuron: $h_t = \tanh(W_2\,h_{t-1} + x_t)$", PALETTE["vermillion"]),
 )
-SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 MAX_LABELLED_STEPS = 8  # up to this many bars, each bar carries its value
 
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def number_text(value: float) -> str:
@@ -192,7 +192,7 @@ class ConnectivityFigure:
                               visible=steps <= MAX_LABELLED_STEPS) for position in positions]
             under = ax.get_xaxis_transform()  # x in data, y in axes units: just below the axis
             # Subscript digits, not $x_{t}$: typesetting a new math label takes milliseconds.
-            x_labels = [ax.text(t, -0.03, "x" + str(t).translate(SUBSCRIPTS), transform=under, ha="center",
+            x_labels = [ax.text(t, -0.03, "x" + str(t).translate(_SUBSCRIPTS), transform=under, ha="center",
                                 va="top", fontsize=9.5) for t in ticks]
             for artist in [*bars, *labels, *x_labels]:
                 artist.set_animated(True)
