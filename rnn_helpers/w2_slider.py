@@ -25,6 +25,7 @@ import numpy as np
 from .connectivity import W2_RANGE, check_steps, check_w2, connectivity, first_input_pulse
 from .plots import PALETTE
 from ._validate import real_array
+from .formatting import _SUBSCRIPTS, number_text
 
 FLOOR = 1e-6  # smallest |d y_T / d x_t| the plot shows; smaller values sit on the floor, labelled
 CEILING = 1e4  # largest value shown; larger values are cut at the top, labelled
@@ -35,28 +36,6 @@ NEURONS = (
     ("tanh", r"tanh neuron: $h_t = \tanh(W_2\,h_{t-1} + x_t)$", PALETTE["vermillion"]),
 )
 MAX_LABELLED_STEPS = 8  # up to this many bars, each bar carries its value
-
-
-_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def number_text(value: float) -> str:
-    """A share written for readers: two significant digits, plain decimals from 10^-6 to 10^6.
-
-    >>> number_text(0.1 ** 4), number_text(16.0), number_text(4.2e-5), number_text(3.6e7), number_text(8.2e-34)
-    ('0.0001', '16', '0.000042', '3.6 × 10⁷', '8.2 × 10⁻³⁴')
-    """
-    value = abs(float(value))
-    if value == 0:
-        return "0"
-    if 1e-6 <= value < 1e6:
-        return np.format_float_positional(value, precision=2, unique=False, fractional=False, trim="-")
-    exponent = math.floor(math.log10(value))
-    mantissa = value / 10.0**exponent
-    if round(mantissa, 1) >= 10:  # 9.96e7 would read "10.0 × 10^7"
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{mantissa:.1f} × 10{str(exponent).translate(_SUPERSCRIPTS)}"
 
 
 def share_words(share: float) -> str:
@@ -456,7 +435,6 @@ __all__ = [
     "plot_tanh_neuron",
     "FLOOR",
     "CEILING",
-    "number_text",
     "share_words",
     "readout",
     "ConnectivityFigure",

@@ -12,7 +12,7 @@ from rnn_helpers.w2_slider import (
     FLOOR,
     ConnectivityFigure,
     LiveExplorer,
-    number_text,
+    number_text,  # re-exported from rnn_helpers.formatting
     readout,
     w2_frames,
     w2_grid,
