@@ -189,8 +189,15 @@ def _reader_frame(error: BaseException) -> str:
     library = os.path.dirname(os.__file__)
     found = None
     for frame in traceback.extract_tb(error.__traceback__):
-        path = os.path.abspath(frame.filename)
-        if path.startswith(skip) or path.startswith(library) or "site-packages" in path:
+        name = frame.filename
+        if name.startswith("<"):  # code typed at a prompt or in an older IPython cell
+            found = frame
+            continue
+        path = os.path.abspath(name)
+        # Library frames are skipped: numpy, Cython (.pyx), the standard library, this file.
+        if not name.endswith(".py") or path.startswith(skip) or path.startswith(library) or (
+            "site-packages" in path or "dist-packages" in path
+        ):
             continue
         found = frame
     if found is None:
@@ -1012,7 +1019,7 @@ _SAMPLING_CASES = [
     ("V 4, temperature 0.5", [0.2, -0.4, 0.7, 0.0], 0.5, 62, 2000),
     ("V 6, temperature 2", [2.0, -1.0, 0.5, 3.0, 1.0, -2.0], 2.0, 63, 2000),
     ("V 8, temperature 0.8", [0.3, -0.2, 1.0, 0.1, -0.6, 0.4, 0.8, -0.1], 0.8, 64, 2000),
-    ("V 5, temperature 0.001 (small)", [0.3, 1.1, 0.9, -0.2, 0.5], 0.001, 65, 200),
+    ("V 5, small temperature 0.001", [0.3, 1.1, 0.9, -0.2, 0.5], 0.001, 65, 200),
 ]
 _SMALL_T_NOTE = (
     "At a small temperature the most likely index should come every time. Here "
