@@ -696,3 +696,56 @@ def test_gate_permutations_are_all_known():
     for order in itertools.permutations("ifgo"):
         if order != tuple("ifgo"):
             assert sum("order " + ", ".join(order) + "." in flat(h) for h in hints) == 1
+
+
+def test_in_a_jupyter_kernel_an_endless_loop_is_stopped_and_the_kernel_lives_on():
+    """The reader's setting: ipykernel runs the cell; the alarm must fire there too."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    cells = [
+        "import threading\n"
+        "from rnn_helpers.checks import check\n"
+        "print('main thread:', threading.current_thread() is threading.main_thread())",
+        "def my_rnn_step(x_t, h_prev, params):\n"
+        "    while True:\n"
+        "        pass\n"
+        "check('rnn_step', my_rnn_step, time_limit=0.5)",
+        "import numpy as np\n"
+        "def my_rnn_step(x_t, h_prev, params):\n"
+        "    a = x_t @ params['weight_ih'].T + h_prev @ params['weight_hh'].T\n"
+        "    return np.tanh(a + params['bias_ih'])\n"
+        "check('rnn_step', my_rnn_step)",
+        "def my_rnn_step(x_t, h_prev, params):\n"
+        "    return params['W_hh'] @ h_prev\n"
+        "check('rnn_step', my_rnn_step)",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    outputs = [
+        "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+        for cell in notebook.cells
+    ]
+    assert outputs[0].strip() == "main thread: True"
+    assert "did not return within 0.5 seconds and was stopped" in flat(outputs[1])
+    assert flat(outputs[1]).endswith("False")
+    assert hint_of("rnn_step", "with bias_hh left out") in flat(outputs[2])
+    # the line of the cell where the error happened, without the kernel's temporary file name
+    assert "KeyError: 'W_hh' in my_rnn_step, line 2: return params['W_hh'] @ h_prev" in flat(outputs[3])
+    assert "ipykernel" not in outputs[3]
+
+
+def test_from_a_script_an_endless_loop_is_stopped():
+    import subprocess
+    import sys
+
+    script = (
+        "from rnn_helpers.checks import check\n"
+        "def f(logits, temperature, rng):\n"
+        "    while True:\n"
+        "        pass\n"
+        "print('verdict', check('sample_with_temperature', f, time_limit=0.5))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "did not return within 0.5 seconds and was stopped" in flat(done.stdout)
+    assert done.stdout.strip().endswith("verdict False")
