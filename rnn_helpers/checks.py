@@ -14,17 +14,17 @@ solution.
 
 The exercises, their chapters and signatures (``f`` is the reader's function):
 
-========================== ======= ===================================================
-name                       chapter signature
-========================== ======= ===================================================
-``rnn_step``               2       ``f(x_t, h_prev, params) -> h_t``
-``softmax_cross_entropy``  3       ``f(logits, targets) -> (loss, dlogits)``
-``bptt``                   3       ``f(x, w_x, w_h) -> (y, dy_dw_h)``
-``bptt_w_x``               3       ``f(x, w_x, w_h) -> (y, dy_dw_x)``
-``clip_grad_norm``         4       ``f(grads, max_norm) -> dict``
-``lstm_step``              5       ``f(x_t, (h_prev, c_prev), params) -> (h_t, c_t)``
-``sample_with_temperature`` 6      ``f(logits, temperature, rng) -> index``
-========================== ======= ===================================================
+=========================== ======= ==================================================
+name                        chapter signature
+=========================== ======= ==================================================
+``rnn_step``                2       ``f(x_t, h_prev, params) -> h_t``
+``softmax_cross_entropy``   3       ``f(logits, targets) -> (loss, dlogits)``
+``bptt``                    3       ``f(x, w_x, w_h) -> (y, dy_dw_h)``
+``bptt_w_x``                3       ``f(x, w_x, w_h) -> (y, dy_dw_x)``
+``clip_grad_norm``          4       ``f(grads, max_norm) -> dict``
+``lstm_step``               5       ``f(x_t, (h_prev, c_prev), params) -> (h_t, c_t)``
+``sample_with_temperature`` 6       ``f(logits, temperature, rng) -> index``
+=========================== ======= ==================================================
 
 Shapes and conventions are those of the book's helpers:
 
