@@ -322,6 +322,7 @@ class _Exercise:
     covers: str
     mistakes: list[_Mistake] = field(default_factory=list)
     runner: Callable | None = None  # a custom check (sampling)
+    show_values: bool = False  # print the arguments' values, not only their shapes
 
 
 def _copy(value):
@@ -462,17 +463,20 @@ def _difference_text(part: _Part, got: np.ndarray, expected: np.ndarray, expecte
         where = part.name + _index_text(first)
     lines = []
     count = int(bad.sum())
-    if got.ndim:
-        lines.append(f"{count} of {got.size} elements of {part.name} differ; the first, {where}:")
-    else:
-        lines.append(f"{part.name} differs:")
-    lines.append(f"yours {_value_text(got[first])}, expected {_value_text(expected[first])}.")
+    values = f"yours {_value_text(got[first])}, expected {_value_text(expected[first])}"
     finite = np.isfinite(got)
+    gap = number_text(float(np.max(np.abs(got - expected)))) if finite.all() else ""
+    if got.ndim:
+        if count == 1:
+            lines.append(f"1 of {got.size} elements of {part.name} differs, {where}: {values}.")
+        else:
+            lines.append(f"{count} of {got.size} elements of {part.name} differ; the first, {where}: {values}.")
+        if gap:
+            lines.append(f"The largest difference is {gap}.")
+    else:
+        lines.append(f"{part.name} differs: {values}" + (f" (a difference of {gap})." if gap else "."))
     if not finite.all():
         lines.append(f"{part.name} holds {int((~finite).sum())} NaN or infinite value(s).")
-    else:
-        gap = float(np.max(np.abs(got - expected)))
-        lines.append(f"The largest difference is {number_text(gap)}.")
     return [" ".join(lines)]
 
 
@@ -720,15 +724,12 @@ def _bptt_w_x(x, w_x, w_h, *, y_kind="ok", grad="ok"):
 
 def _bptt_cases() -> list[_Case]:
     rng = np.random.default_rng(1804)
-    cases = [
-        _Case("x = [0.5, -1.0], w_x = 0.8, w_h = 1.2", ([0.5, -1.0], 0.8, 1.2)),
-    ]
+    cases = [_Case("x as a list", ([0.5, -1.0], 0.8, 1.2))]
     for k in range(4):
         x = np.round(rng.uniform(-1.5, 1.5, 2), 3)
         w_x, w_h = (float(v) for v in np.round(rng.uniform(-1.5, 1.5, 2), 3))
         args = (x, w_x, w_h) if k % 2 == 0 else ([float(v) for v in x], w_x, w_h)
-        kind = "an array" if k % 2 == 0 else "a list"
-        cases.append(_Case(f"x as {kind}, random weights ({k + 1} of 4)", args))
+        cases.append(_Case(f"x as {'an array' if k % 2 == 0 else 'a list'}, random weights", args))
     return cases
 
 
@@ -1192,6 +1193,7 @@ _register(_Exercise(
     _bptt, _bptt_cases,
     "five inputs and weights, x as a list and as an array",
     _BPTT_MISTAKES,
+    show_values=True,
 ))
 _register(_Exercise(
     "bptt_w_x", 3, "f(x, w_x, w_h) -> (y, dy_dw_x)", ("x", "w_x", "w_h"),
@@ -1199,6 +1201,7 @@ _register(_Exercise(
     _bptt_w_x, _bptt_cases,
     "five inputs and weights, x as a list and as an array",
     _BPTT_W_X_MISTAKES,
+    show_values=True,
 ))
 _register(_Exercise(
     "clip_grad_norm", 4, "f(grads, max_norm) -> dict", ("grads", "max_norm"),
@@ -1257,8 +1260,17 @@ def _report_outcome(exercise, outcome, head, where, call_text, note, time_limit,
 
 
 def _call_text(exercise: _Exercise, args) -> str:
-    described = ", ".join(f"{name} {_describe(value)}" for name, value in zip(exercise.arg_names, args))
-    return f"It was called with {described}."
+    pieces = []
+    for name, value in zip(exercise.arg_names, args):
+        if name == "state":  # the LSTM's pair
+            pieces.append(f"state (h_prev {np.shape(value[0])}, c_prev {np.shape(value[1])})")
+        elif exercise.show_values and isinstance(value, np.ndarray):
+            pieces.append(f"{name} = array([{', '.join(_value_text(v) for v in value)}])")
+        elif isinstance(value, (np.ndarray, Mapping)):
+            pieces.append(f"{name} {_describe(value)}")
+        else:
+            pieces.append(f"{name} = {_describe(value)}")
+    return f"It was called with {', '.join(pieces)}."
 
 
 def _run_cases(exercise: _Exercise, fn, time_limit: float, lines: list[str]) -> bool:
