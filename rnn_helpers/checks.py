@@ -1,4 +1,4 @@
-"""Exercises a reader can check: write the function yourself, then run one line.
+"""Exercises a reader can check: write the function yourself, then run one line::
 
     from rnn_helpers.checks import check
     check("rnn_step", my_rnn_step)
@@ -1099,7 +1099,8 @@ def _run_sampling(exercise: _Exercise, fn, time_limit: float, lines: list[str]) 
     for number, (label, logits, temperature, seed, n) in enumerate(_SAMPLING_CASES, start=1):
         logits = np.array(logits, dtype=np.float64)
         where = f"Case {number} of {total} ({label}, {n} draws)"
-        call_text = f"It was called with logits {logits.shape}, temperature {_value_text(temperature)}, rng."
+        call_text = (f"It was called {n} times with logits {logits.shape}, temperature "
+                     f"{_value_text(temperature)} and one rng.")
         note = _SMALL_T_NOTE if temperature < 0.01 else ""
 
         def draws(count, seed=seed, logits=logits, temperature=temperature):
@@ -1238,7 +1239,8 @@ def _report_outcome(exercise, outcome, head, where, call_text, note, time_limit,
         lines.extend(_wrap(f"{head} {where}: your function did not return within "
                            f"{number_text(time_limit)} seconds and was stopped."))
         lines.extend(_wrap(call_text + " Is there a loop that never ends (a while whose "
-                           "condition never becomes false)?", "  "))
+                           "condition never becomes false)? A slow function can be given "
+                           "more time: check(..., time_limit=60).", "  "))
         if outcome.still_running:
             lines.extend(_wrap("It could not be stopped and may still be running; restart "
                                "the kernel if the computer stays busy.", "  "))
@@ -1352,6 +1354,10 @@ def _find_hints(exercise: _Exercise, case: _Case, expected, failing) -> list[str
 def check(name: str, fn: Callable, *, time_limit: float = TIME_LIMIT) -> bool:
     """Check the reader's function ``fn`` for exercise ``name``; print the verdict.
 
+    The verdict is plain text (lines of at most 84 characters, the same on every run):
+    on a mismatch, what came and what was expected and, where the result matches a
+    known mistake, which one. Introduced in chapter 2.
+
     Parameters
     ----------
     name : str
@@ -1367,11 +1373,9 @@ def check(name: str, fn: Callable, *, time_limit: float = TIME_LIMIT) -> bool:
     -------
     bool
         True when ``fn`` agrees with the reference on every case.
-
-    Prints a plain-text verdict (lines of at most 84 characters, the same on every run):
-    on a mismatch what came and what was expected and, where it matches a known mistake,
-    which one. Introduced in chapter 2.
     """
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
+        raise ValueError(f"time_limit must be a positive number of seconds; got {time_limit!r}")
     lines: list[str] = []
     exercise = _EXERCISES.get(name) if isinstance(name, str) else None
     if exercise is None:

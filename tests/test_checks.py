@@ -672,6 +672,12 @@ def test_an_unknown_name_lists_the_known_ones(capsys):
         assert f"  {name} " in out
 
 
+@pytest.mark.parametrize("bad", [0, -1.0, "10", None, float("nan")])
+def test_a_bad_time_limit_is_refused(bad):
+    with pytest.raises(ValueError, match="time_limit must be a positive number of seconds"):
+        check("rnn_step", rnn_step, time_limit=bad)
+
+
 def test_something_else_than_a_function(capsys):
     ok, out = run(capsys, "rnn_step", "my_rnn_step")
     assert ok is False
