@@ -485,9 +485,12 @@ def _difference_text(part: _Part, got: np.ndarray, expected: np.ndarray, expecte
 # --------------------------------------------------------------------------------------
 
 
-def _rnn_step(x, h, p, *, hh_t=False, ih_t=False, bias_ih=True, bias_hh=True, use_h=True, use_x=True, f=np.tanh):
+def _rnn_step(x, h, p, *, hh_t=False, ih_t=False, bias_ih=True, bias_hh=True, use_h=True, use_x=True, f=np.tanh,
+              swap_weights=False):
     w_hh = p["weight_hh"] if hh_t else p["weight_hh"].T
     w_ih = p["weight_ih"] if ih_t else p["weight_ih"].T
+    if swap_weights:  # possible only when input and hidden sizes are equal (case 1)
+        w_hh, w_ih = w_ih, w_hh
     a = np.zeros(np.shape(h), dtype=np.float64)
     if use_x:
         a = a + x @ w_ih
@@ -551,6 +554,11 @@ _RNN_MISTAKES = [
         "your h_t equals the step computed with weight_ih and weight_hh both "
         "transposed. Both are stored (out, in), as in PyTorch.",
         lambda x, h, p: _rnn_step(x, h, p, ih_t=True, hh_t=True),
+    ),
+    _Mistake(
+        "your h_t equals the step computed with the two weights swapped: weight_ih "
+        "multiplies the input x_t, weight_hh the previous state h_prev.",
+        lambda x, h, p: _rnn_step(x, h, p, swap_weights=True),
     ),
     _Mistake(
         "your h_t equals the step computed with bias_hh left out. PyTorch's RNN has two "
@@ -1229,7 +1237,7 @@ _register(_Exercise(
 
 
 def exercise_names() -> list[str]:
-    """The names ``check`` knows, in the order of the chapters."""
+    """The names ``check`` knows, in the order of the chapters. Introduced in chapter 2."""
     return list(_EXERCISES)
 
 

@@ -833,3 +833,12 @@ def _sce_log_sum_exp(logits, targets):
 def test_other_correct_solutions_pass(capsys, name, fn):
     ok, out = run(capsys, name, fn)
     assert ok, out
+
+
+def test_the_two_rnn_weights_swapped(capsys):
+    def fn(x_t, h_prev, p):
+        return np.tanh(x_t @ p["weight_hh"].T + h_prev @ p["weight_ih"].T + p["bias_ih"] + p["bias_hh"])
+
+    ok, out = run(capsys, "rnn_step", fn)
+    assert "Case 1 of 6 (one example: input 3, hidden 3)" in out  # the square case shows it
+    assert_only_hint(out, "rnn_step", hint_of("rnn_step", "two weights swapped"))
