@@ -60,7 +60,6 @@ import math
 import os
 import re
 import signal
-import sys
 import textwrap
 import threading
 import time
@@ -277,7 +276,8 @@ def _type_name(value) -> str:
         return f"an array of shape {value.shape}"
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} values"
-    return f"a {type(value).__module__.split('.')[0] + '.' if type(value).__module__ not in ('builtins',) else ''}{type(value).__name__}"
+    module = type(value).__module__.split(".")[0]
+    return f"a {'' if module == 'builtins' else module + '.'}{type(value).__name__}"
 
 
 # --------------------------------------------------------------------------------------
