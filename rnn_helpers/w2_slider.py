@@ -430,9 +430,50 @@ def plot_tanh_neuron(cases=((0.5, 1.0), (1.0, 1.0), (2.0, 1.0), (2.0, 0.01)), st
     return fig
 
 
+def plot_latch(w2: float = 2.0, steps: int = 30, noise: float = 0.3, shown: int = 12, seed: int = 0):
+    """The saturated tanh neuron as a latch: ``shown`` noisy trials for x_1 = +1 and x_1 = -1
+    (``connectivity.noisy_latch``). Left, the state h_t: each trial stays on the side of its
+    x_1, near the fixed point +h* or -h*. Right, ``|d h_t / d x_1|`` on a log scale: it falls by
+    about W2 (1 - h*^2) a step all the same. Returns the figure. Introduced in chapter 4."""
+    import matplotlib.pyplot as plt
+
+    from .connectivity import fixed_point, noisy_latch
+
+    if isinstance(shown, bool) or not isinstance(shown, int) or shown < 1:
+        raise ValueError(f"shown must be a whole number >= 1; got {shown!r}")
+    runs = noisy_latch(w2, (1.0, -1.0), steps, noise, trials=shown, seed=seed)
+    h_star = fixed_point(w2)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.4, 3.6))
+    t = np.arange(1, steps + 1)
+    for first, colour in ((1.0, PALETTE["vermillion"]), (-1.0, PALETTE["blue"])):
+        states, sensitivity = runs[first]
+        for k in range(shown):
+            label = f"$x_1$ = {first:+g}" if k == 0 else None
+            left.plot(t, states[k], color=colour, linewidth=1, alpha=0.7, label=label)
+            right.plot(t, sensitivity[k], color=colour, linewidth=1, alpha=0.7, label=label)
+    for level in (h_star, -h_star):
+        left.axhline(level, color=PALETTE["black"], linestyle="--", linewidth=1)
+    left.axhline(0.0, color=PALETTE["black"], linestyle=":", linewidth=1)
+    left.text(steps, h_star + 0.09, f"fixed point +{h_star:.2f}", ha="right", va="bottom", fontsize=8.5)
+    left.text(steps, -h_star - 0.09, f"fixed point \u2212{h_star:.2f}", ha="right", va="top", fontsize=8.5)
+    left.text(steps, 0.05, "fixed point 0 (pushes away)", ha="right", va="bottom", fontsize=8.5)
+    left.set(xlabel="step t", ylabel="state $h_t$", ylim=(-1.35, 1.35), title="the sign of $x_1$ is kept")
+    right.set(xlabel="step t", ylabel=r"$|\,\partial h_t / \partial x_1\,|$", yscale="log",
+              title="the gradient vanishes")
+    for ax in (left, right):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_xlim(0.5, steps + 0.5)
+    right.legend(loc="upper right", fontsize=8.5, frameon=False)
+    fig.suptitle(f"tanh neuron, $W_2$ = {w2:g}: {shown} trials each with distractions "
+                 f"$\\mathcal{{N}}(0, {noise:g}^2)$", fontsize=10.5)
+    fig.tight_layout()
+    return fig
+
+
 __all__ = [
     "draw_w2_chain",
     "plot_tanh_neuron",
+    "plot_latch",
     "FLOOR",
     "CEILING",
     "share_words",
