@@ -16,6 +16,7 @@ from rnn_helpers.w2_slider import (
     readout,
     w2_frames,
     w2_grid,
+    w2_lag_slider,
     w2_slider,
 )
 
@@ -41,9 +42,11 @@ def test_number_text(value, text):
 
 def test_readout_states_the_sources_numbers():
     text = readout(0.1, 5)
-    assert "linear neuron: y5 gets 0.0001 × x1 (0.01 % of it)" in text and text.startswith("W2 = 0.10")
-    assert "linear neuron: y5 gets 16 × x1 (1600 % of it)" in readout(2.0, 5)
-    assert "linear neuron: y5 gets 1 × x1 (100 % of it)" in readout(1.0, 5)
+    assert "linear neuron: ∂y₅/∂x₁ = 0.0001," in text and text.startswith("W₂ = 0.10, T = 5")
+    assert "linear neuron: ∂y₅/∂x₁ = 16, x₁ is amplified" in readout(2.0, 5)  # a factor, not a percentage
+    assert "linear neuron: ∂y₅/∂x₁ = 1, x₁ arrives" in readout(1.0, 5)
+    assert "tanh neuron: ∂y₂₀/∂x₁ = 1.7 × 10⁻¹⁵" in readout(2.0, 20)
+    assert "%" not in readout(2.0, 5)
 
 
 def test_frames_labels_and_captions(frames):
@@ -73,10 +76,13 @@ def test_picture_clips_and_labels_what_it_cannot_show():
     assert max(heights) == pytest.approx(CEILING) and values["linear"][0] > CEILING
     assert picture.bars[0][0].get_hatch() == "//"
     assert "(cut)" in picture.share_texts[0].get_text()
+    assert "cut at" in picture.notes[0].get_text() and "below" in picture.notes[1].get_text()
     assert "(below floor)" in picture.share_texts[1].get_text()
     assert not picture.bars[1][0].get_visible()  # below the floor: no bar, the text says so
     picture.draw(0.0, first_input_pulse(5))
     assert [label.get_text() for label in picture.labels[0]] == ["0", "0", "0", "0", "1"]
+    picture.draw(0.5, first_input_pulse(5))  # nothing cut, nothing below the floor: no note
+    assert [note.get_text() for note in picture.notes] == ["", ""]
 
 
 def test_a_reused_picture_equals_one_drawn_from_scratch():
@@ -107,9 +113,9 @@ def test_live_explorer_redraws_on_every_control():
     explorer.w2.value = 0.1
     assert "0.0001" in explorer.caption.value and explorer.image.value != first_image
     explorer.steps.value = 12
-    assert "y12" in explorer.caption.value
+    assert "∂y₁₂/∂x₁" in explorer.caption.value
     explorer.size.value = 0.01
-    assert "x1 = 0.01" in explorer.caption.value
+    assert "x₁ = 0.01" in explorer.caption.value
     assert explorer.caption.value != first_caption
 
 
@@ -123,3 +129,16 @@ def test_live_explorer_redraws_on_every_control():
 def test_refuses_bad_input(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_lag_slider_drives_every_lag_with_one_w2_slider():
+    widget, labels, shares = w2_lag_slider(lags=(5, 20), start_w2=2.0, start_lag=20, w2_values=[0.1, 1.0, 2.0])
+    slider, buttons, pages = widget.children
+    assert slider.value == "2.00" and labels == ["0.10", "1.00", "2.00"]
+    assert buttons.options == ("T = 5", "T = 20") and buttons.index == 1 and pages.selected_index == 1
+    assert [page.selected_index for page in pages.children] == [2, 2]
+    assert "∂y₂₀/∂x₁ = 520000" in pages.children[1].children[2].value  # T = 20, W2 = 2: 2^19
+    assert "∂y₅/∂x₁ = 16," in pages.children[0].children[2].value
+    np.testing.assert_allclose(shares[20]["linear"], np.array([0.1, 1.0, 2.0]) ** 19, rtol=1e-12)
+    with pytest.raises(ValueError, match="start_lag must be one of lags"):
+        w2_lag_slider(lags=(5,), start_lag=20, w2_values=[1.0])
