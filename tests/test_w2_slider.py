@@ -142,3 +142,21 @@ def test_lag_slider_drives_every_lag_with_one_w2_slider():
     np.testing.assert_allclose(shares[20]["linear"], np.array([0.1, 1.0, 2.0]) ** 19, rtol=1e-12)
     with pytest.raises(ValueError, match="start_lag must be one of lags"):
         w2_lag_slider(lags=(5,), start_lag=20, w2_values=[1.0])
+
+
+def test_latch_figure_draws_every_trial_on_its_own_side():
+    import matplotlib.pyplot as plt
+
+    from rnn_helpers.w2_slider import plot_latch
+
+    fig = plot_latch(w2=2.0, steps=30, noise=0.3, shown=5)
+    left, right = fig.axes[:2]
+    trials = [line for line in left.get_lines() if len(line.get_xdata()) == 30]
+    assert len(trials) == 10
+    for line in trials:  # each trial ends on the side of its x_1 (the first five are x_1 = +1)
+        assert np.sign(line.get_ydata()[-1]) == np.sign(line.get_ydata()[0])
+    assert right.get_yscale() == "log"
+    assert all(line.get_ydata()[-1] < 1e-15 for line in right.get_lines() if len(line.get_xdata()) == 30)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="shown must be a whole number"):
+        plot_latch(shown=0)
