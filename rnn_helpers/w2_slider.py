@@ -64,7 +64,9 @@ def readout(w2, steps: int = 5, size: float = 1.0) -> str:
     parts = []
     for activation, _, _ in NEURONS:
         share = float(connectivity(w2, inputs, activation)[0])
-        parts.append(f"{activation} neuron: ∂y{subscript(steps)}/∂x₁ = {number_text(share)}, {share_words(share)}")
+        # Word joiners around the slash keep ∂y₅/∂x₁ on one line when the caption wraps.
+        parts.append(f"{activation} neuron: ∂y{subscript(steps)}\u2060/\u2060∂x₁ = {number_text(share)}, "
+                     f"{share_words(share)}")
     return f"W₂ = {w2:.2f}, T = {steps}, x₁ = {number_text(size)}. " + "; ".join(parts) + "."
 
 
@@ -361,13 +363,16 @@ def w2_lag_slider(lags=(5, 20, 50), size: float = 1.0, start_w2: float = 1.0, st
     # The slider of frame_slider drives the first T's frames; the same slider drives the others.
     first = frame_slider(frame_sets[0], labels, description="W₂", start=labels.index(start_label))
     slider, pages = first.children[0], [first.children[1]]
+    # The frame's own title states W2 in large type; without the readout box the track keeps
+    # 300 px and more on a 390 px phone.
+    slider.readout = False
     for frames in frame_sets[1:]:
         stack = _frame_container([widgets.HTML(value=frame) for frame in frames])
         stack.selected_index = labels.index(start_label)
         widgets.jslink((slider, "index"), (stack, "selected_index"))
         pages.append(stack)
     lag_pages = _frame_container(pages)
-    lag_buttons = widgets.ToggleButtons(options=[f"T = {lag}" for lag in lags], description="T",
+    lag_buttons = widgets.ToggleButtons(options=[f"T = {lag}" for lag in lags], description="",
                                         tooltips=[f"sequence length {lag}" for lag in lags],
                                         style={"description_width": "initial", "button_width": "5em"})
     lag_buttons.index = lags.index(start_lag)

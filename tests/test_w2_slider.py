@@ -40,13 +40,19 @@ def test_number_text(value, text):
     assert number_text(value) == text
 
 
+def plain(text: str) -> str:
+    """The caption without its word joiners (they only keep ∂y₅/∂x₁ on one line)."""
+    return text.replace("\u2060", "")
+
+
 def test_readout_states_the_sources_numbers():
-    text = readout(0.1, 5)
+    text = plain(readout(0.1, 5))
     assert "linear neuron: ∂y₅/∂x₁ = 0.0001," in text and text.startswith("W₂ = 0.10, T = 5")
-    assert "linear neuron: ∂y₅/∂x₁ = 16, x₁ is amplified" in readout(2.0, 5)  # a factor, not a percentage
-    assert "linear neuron: ∂y₅/∂x₁ = 1, x₁ arrives" in readout(1.0, 5)
-    assert "tanh neuron: ∂y₂₀/∂x₁ = 1.7 × 10⁻¹⁵" in readout(2.0, 20)
+    assert "linear neuron: ∂y₅/∂x₁ = 16, x₁ is amplified" in plain(readout(2.0, 5))  # a factor, not a percentage
+    assert "linear neuron: ∂y₅/∂x₁ = 1, x₁ arrives" in plain(readout(1.0, 5))
+    assert "tanh neuron: ∂y₂₀/∂x₁ = 1.7 × 10⁻¹⁵" in plain(readout(2.0, 20))
     assert "%" not in readout(2.0, 5)
+    assert "∂y₅\u2060/\u2060∂x₁" in readout(2.0, 5)  # never broken across two lines
 
 
 def test_frames_labels_and_captions(frames):
@@ -113,7 +119,7 @@ def test_live_explorer_redraws_on_every_control():
     explorer.w2.value = 0.1
     assert "0.0001" in explorer.caption.value and explorer.image.value != first_image
     explorer.steps.value = 12
-    assert "∂y₁₂/∂x₁" in explorer.caption.value
+    assert "∂y₁₂/∂x₁" in plain(explorer.caption.value)
     explorer.size.value = 0.01
     assert "x₁ = 0.01" in explorer.caption.value
     assert explorer.caption.value != first_caption
@@ -137,8 +143,8 @@ def test_lag_slider_drives_every_lag_with_one_w2_slider():
     assert slider.value == "2.00" and labels == ["0.10", "1.00", "2.00"]
     assert buttons.options == ("T = 5", "T = 20") and buttons.index == 1 and pages.selected_index == 1
     assert [page.selected_index for page in pages.children] == [2, 2]
-    assert "∂y₂₀/∂x₁ = 520000" in pages.children[1].children[2].value  # T = 20, W2 = 2: 2^19
-    assert "∂y₅/∂x₁ = 16," in pages.children[0].children[2].value
+    assert "∂y₂₀/∂x₁ = 520000" in plain(pages.children[1].children[2].value)  # T = 20, W2 = 2: 2^19
+    assert "∂y₅/∂x₁ = 16," in plain(pages.children[0].children[2].value)
     np.testing.assert_allclose(shares[20]["linear"], np.array([0.1, 1.0, 2.0]) ** 19, rtol=1e-12)
     with pytest.raises(ValueError, match="start_lag must be one of lags"):
         w2_lag_slider(lags=(5,), start_lag=20, w2_values=[1.0])
