@@ -25,11 +25,13 @@ import numpy as np
 from .connectivity import W2_RANGE, check_steps, check_w2, connectivity, first_input_pulse
 from .plots import PALETTE
 from ._validate import real_array
-from .formatting import _SUBSCRIPTS, number_text
+from .formatting import _SUBSCRIPTS, number_text, subscript
 
 FLOOR = 1e-6  # smallest |d y_T / d x_t| the plot shows; smaller values sit on the floor, labelled
 CEILING = 1e4  # largest value shown; larger values are cut at the top, labelled
-FIGSIZE = (9.4, 3.5)  # inches; at 80 dpi a frame is 752 px wide, the width of the book's page
+# inches; at 80 dpi a frame is 384 x 464 px: the two panels one above the other, so that the same
+# picture reads at full size in the book's 752 px column and at 93 % on a 390 px phone.
+FIGSIZE = (4.8, 5.8)
 FRAME_DPI = 80
 NEURONS = (
     ("linear", r"linear neuron: $h_t = W_2\,h_{t-1} + x_t$", PALETTE["blue"]),
@@ -39,22 +41,22 @@ MAX_LABELLED_STEPS = 8  # up to this many bars, each bar carries its value
 
 
 def share_words(share: float) -> str:
-    """A few words for how much of x_1 reaches the last output (share = ``|d y_T / d x_1|``)."""
+    """A few words for how much of x_1 reaches the last output (share = ``|d y_T / d x_1|``, a factor)."""
     if share == 0:
-        return "nothing of x1 arrives"
+        return "nothing of x₁ arrives"
     if share < 0.01:
-        return "x1 has all but vanished"
+        return "x₁ has all but vanished"
     if share < 0.5:
-        return "x1 fades"
+        return "x₁ fades"
     if share <= 2:
-        return "x1 arrives at about its own size"
-    return "x1 is amplified and outweighs the recent inputs"
+        return "x₁ arrives at about its own size"
+    return "x₁ is amplified and outweighs the recent inputs"
 
 
 def readout(w2, steps: int = 5, size: float = 1.0) -> str:
-    """The slider's caption: in words, what share of x_1 reaches the last output y_T.
+    """The slider's caption: in words, the factor ``|d y_T / d x_1|`` by which x_1 reaches y_T.
 
-    For W2 = 0.1 and T = 5 it states the sources' number, 0.0001 (0.01 %), for the linear neuron.
+    For W2 = 0.1 and T = 5 it states 0.0001 for the linear neuron ("∂y₅/∂x₁ = 0.0001").
     Introduced in chapter 4.
     """
     w2, steps = check_w2(w2), check_steps(steps)
@@ -62,11 +64,10 @@ def readout(w2, steps: int = 5, size: float = 1.0) -> str:
     parts = []
     for activation, _, _ in NEURONS:
         share = float(connectivity(w2, inputs, activation)[0])
-        parts.append(
-            f"{activation} neuron: y{steps} gets {number_text(share)} × x1 "
-            f"({number_text(100 * share)} % of it), {share_words(share)}"
-        )
-    return f"W2 = {w2:.2f}, T = {steps}, x1 = {number_text(size)}. " + "; ".join(parts) + "."
+        # Word joiners around the slash keep ∂y₅/∂x₁ on one line when the caption wraps.
+        parts.append(f"{activation} neuron: ∂y{subscript(steps)}\u2060/\u2060∂x₁ = {number_text(share)}, "
+                     f"{share_words(share)}")
+    return f"W₂ = {w2:.2f}, T = {steps}, x₁ = {number_text(size)}. " + "; ".join(parts) + "."
 
 
 class ConnectivityFigure:
@@ -100,10 +101,10 @@ class ConnectivityFigure:
         self.floor, self.ceiling = float(floor), float(ceiling)
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
-        self.axes = self.figure.subplots(1, 2, sharey=True)
-        self.figure.subplots_adjust(left=0.085, right=0.99, bottom=0.2, top=0.8, wspace=0.06)
-        self.title = self.figure.suptitle("", fontsize=11.5, x=0.54, animated=True)
-        self.w2_text = self.figure.text(0.01, 0.975, "", fontsize=12.5, fontweight="bold", va="top",
+        self.axes = self.figure.subplots(2, 1)
+        self.figure.subplots_adjust(left=0.2, right=0.97, bottom=0.075, top=0.8, hspace=0.5)
+        self.title = self.figure.text(0.5, 0.92, "", fontsize=10, ha="center", va="top", animated=True)
+        self.w2_text = self.figure.text(0.5, 0.985, "", fontsize=12.5, fontweight="bold", va="top", ha="center",
                                         color=PALETTE["black"], animated=True)
         self._background = None
         self._steps = None
@@ -112,31 +113,34 @@ class ConnectivityFigure:
         self.x_labels = []  # per panel: the labels under the bars, drawn like the bars
         self.share_texts = [  # per panel: how much of x_1 arrives, in the empty band above the cut
             ax.text(0.02, self.ceiling * 2.8, "", transform=ax.get_yaxis_transform(), ha="left", va="center",
-                    fontsize=8.5, fontweight="bold", animated=True)
+                    fontsize=9, fontweight="bold", animated=True)
             for ax in self.axes
         ]
         self.values = {}
         for ax, (_, label, _) in zip(self.axes, NEURONS):
             ax.set_yscale("log")
-            ax.set_ylim(self.floor / 6, self.ceiling * 8)
-            ax.set_title(label, fontsize=10.5)
+            ax.set_ylim(self.floor / 30, self.ceiling * 8)
+            ax.set_title(label, fontsize=10)
             ax.axhline(1.0, color=PALETTE["black"], linestyle=":", linewidth=1)
-            ax.axhspan(self.floor / 6, self.floor, facecolor="#e4e4e4", edgecolor="none", zorder=0)
+            ax.axhspan(self.floor / 30, self.floor, facecolor="#e4e4e4", edgecolor="none", zorder=0)
             ax.axhspan(self.ceiling, self.ceiling * 8, facecolor="#e4e4e4", edgecolor="none", zorder=0)
             ax.spines[["top", "right"]].set_visible(False)
             ax.tick_params(labelsize=9)
             ax.set_xticks([])  # the bars' own labels (x_labels) name the steps
-            ax.set_xlabel("input step t", fontsize=10, labelpad=16)
-        self.axes[0].set_ylabel(r"$|\,\partial y_T / \partial x_t\,|$   (1 = all of $x_t$)", fontsize=10.5)
+            ax.set_ylabel(r"$|\,\partial y_T / \partial x_t\,|$", fontsize=10)
+        self.axes[1].set_xlabel("input step t", fontsize=10, labelpad=14)
         decades = range(int(round(math.log10(floor))), int(round(math.log10(ceiling))) + 1, 2)
-        self.axes[0].set_yticks([10.0**k for k in decades], ["1" if k == 0 else f"$10^{{{k}}}$" for k in decades])
         for ax in self.axes:
+            ax.set_yticks([10.0**k for k in decades], ["1" if k == 0 else f"$10^{{{k}}}$" for k in decades])
             ax.minorticks_off()
-        floor_text = rf"floor $10^{{{round(math.log10(self.floor))}}}$: smaller values end here"
-        cut_text = rf"hatched bars are cut at $10^{{{round(math.log10(self.ceiling))}}}$"
-        for ax, note in zip(self.axes, (cut_text, floor_text)):
-            ax.text(0.98, self.floor / 2.4, note, transform=ax.get_yaxis_transform(), ha="right", va="center",
-                    fontsize=8, color="0.3")
+        # Said only in a frame that has such a value (``draw`` fills them in).
+        self._floor_note = rf"grey band: below $10^{{{round(math.log10(self.floor))}}}$"
+        self._cut_note = rf"hatched: cut at $10^{{{round(math.log10(self.ceiling))}}}$"
+        self.notes = [
+            ax.text(0.98, self.floor / 6, "", transform=ax.get_yaxis_transform(), ha="right", va="center",
+                    fontsize=8.5, color="0.25", animated=True)
+            for ax in self.axes
+        ]
 
     def _build(self, steps: int) -> None:
         """Show the bars and labels for T = ``steps``, making them the first time this T is drawn."""
@@ -209,11 +213,14 @@ class ConnectivityFigure:
             # glyphs to render per frame matters: text is most of a frame's cost.)
             share = values[activation][0]
             clipped = " (cut)" if share > self.ceiling else " (below floor)" if 0 < share < self.floor else ""
-            self.share_texts[k].set_text(f"x1 reaches y{steps} times {number_text(share)}{clipped}"
+            self.share_texts[k].set_text(f"∂y{subscript(steps)}/∂x₁ = {number_text(share)}{clipped}"
                                          if steps > MAX_LABELLED_STEPS else "")
-        pulse = f"  ($x_1$ = {number_text(inputs[0])}, later inputs 0)" if np.all(inputs[1:] == 0) else ""
-        self.title.set_text(f"How much of each input $x_t$ reaches the last output $y_{{{steps}}}$" + pulse)
-        self.w2_text.set_text(f"W2 = {w2:.2f}")
+            notes = [self._floor_note] if np.any(values[activation] < self.floor) else []
+            notes += [self._cut_note] if np.any(values[activation] > self.ceiling) else []
+            self.notes[k].set_text(";  ".join(notes))
+        pulse = f"\n($x_1$ = {number_text(inputs[0])}, later inputs 0)" if np.all(inputs[1:] == 0) else ""
+        self.title.set_text(f"How much of each input $x_t$ reaches $y_{{{steps}}}$" + pulse)
+        self.w2_text.set_text(f"W₂ = {w2:.2f},  T = {steps}")
         self.values = values
         return values
 
@@ -236,7 +243,7 @@ class ConnectivityFigure:
         else:
             canvas.restore_region(self._background)
         changing = [artist for group in (*self.bars, *self.labels, *self.x_labels) for artist in group]
-        for artist in [*changing, *self.share_texts, self.title, self.w2_text]:
+        for artist in [*changing, *self.share_texts, *self.notes, self.title, self.w2_text]:
             self.figure.draw_artist(artist)
         width, height = canvas.get_width_height(physical=True)
         buffer = io.BytesIO()
@@ -263,8 +270,8 @@ def frame_alt(w2: float, steps: int, values: dict[str, np.ndarray]) -> str:
         f"{number_text(values[activation][-1])} at x{steps}"
         for activation, _, _ in NEURONS
     ]
-    return (f"Two bar charts on a log scale of how much each input x_t reaches the last output y{steps} "
-            f"for W2 = {w2:.2f}: " + "; ".join(described) + ".")
+    return (f"Two bar charts on a log scale, one above the other, of how much each input x_t reaches the last "
+            f"output y{steps} for W₂ = {w2:.2f}: " + "; ".join(described) + ".")
 
 
 def w2_frames(w2_values=None, steps: int = 5, size: float = 1.0, dpi: int = FRAME_DPI):
@@ -317,8 +324,61 @@ def w2_slider(steps: int = 5, size: float = 1.0, start_w2: float = 1.0, w2_value
     start_label = f"{check_w2(start_w2):.2f}"
     if start_label not in labels:
         raise ValueError(f"start_w2 must be one of the slider's values {labels}; got {start_w2}")
-    widget = frame_slider(frames, labels, description="W2 (recurrent weight)", start=labels.index(start_label))
+    widget = frame_slider(frames, labels, description="W₂", start=labels.index(start_label))
     return widget, labels, first_shares
+
+
+def w2_lag_slider(lags=(5, 20, 50), size: float = 1.0, start_w2: float = 1.0, start_lag: int = 5,
+                  w2_values=None):
+    """The precomputed W2 slider with a second control for the sequence length T (works with no kernel).
+
+    One set of frames per T in ``lags``; the W2 slider and the T buttons are linked in the browser
+    (``jslink``) to the frames, so every move shows a precomputed picture at once.
+
+    Returns
+    -------
+    widget : ipywidgets.VBox
+        The W2 slider, the T buttons, the frames.
+    labels : list of str, the W2 values ("0.10")
+    first_shares : dict {T: {"linear": array (n,), "tanh": array (n,)}}, ``|d y_T / d x_1|`` per W2
+
+    Introduced in chapter 4.
+    """
+    import ipywidgets as widgets
+
+    from .widgets import _frame_container, frame_slider
+
+    lags = [check_steps(lag) for lag in lags]
+    if not lags or len(set(lags)) != len(lags):
+        raise ValueError(f"lags must hold distinct sequence lengths; got {lags}")
+    if start_lag not in lags:
+        raise ValueError(f"start_lag must be one of lags {lags}; got {start_lag}")
+    frame_sets, first_shares, labels = [], {}, None
+    for lag in lags:
+        frames, labels, first_shares[lag] = w2_frames(w2_values, lag, size)
+        frame_sets.append(frames)
+    start_label = f"{check_w2(start_w2):.2f}"
+    if start_label not in labels:
+        raise ValueError(f"start_w2 must be one of the slider's values {labels}; got {start_w2}")
+    # The slider of frame_slider drives the first T's frames; the same slider drives the others.
+    first = frame_slider(frame_sets[0], labels, description="W₂", start=labels.index(start_label))
+    slider, pages = first.children[0], [first.children[1]]
+    # The frame's own title states W2 in large type; without the readout box the track keeps
+    # 300 px and more on a 390 px phone.
+    slider.readout = False
+    for frames in frame_sets[1:]:
+        stack = _frame_container([widgets.HTML(value=frame) for frame in frames])
+        stack.selected_index = labels.index(start_label)
+        widgets.jslink((slider, "index"), (stack, "selected_index"))
+        pages.append(stack)
+    lag_pages = _frame_container(pages)
+    lag_buttons = widgets.ToggleButtons(options=[f"T = {lag}" for lag in lags], description="",
+                                        tooltips=[f"sequence length {lag}" for lag in lags],
+                                        style={"description_width": "initial", "button_width": "5em"})
+    lag_buttons.index = lags.index(start_lag)
+    lag_pages.selected_index = lags.index(start_lag)
+    widgets.jslink((lag_buttons, "index"), (lag_pages, "selected_index"))
+    return widgets.VBox([slider, lag_buttons, lag_pages]), labels, first_shares
 
 
 class LiveExplorer:
@@ -430,9 +490,50 @@ def plot_tanh_neuron(cases=((0.5, 1.0), (1.0, 1.0), (2.0, 1.0), (2.0, 0.01)), st
     return fig
 
 
+def plot_latch(w2: float = 2.0, steps: int = 30, noise: float = 0.3, shown: int = 12, seed: int = 0):
+    """The saturated tanh neuron as a latch: ``shown`` noisy trials for x_1 = +1 and x_1 = -1
+    (``connectivity.noisy_latch``). Left, the state h_t: each trial stays on the side of its
+    x_1, near the fixed point +h* or -h*. Right, ``|d h_t / d x_1|`` on a log scale: it falls by
+    about W2 (1 - h*^2) a step all the same. Returns the figure. Introduced in chapter 4."""
+    import matplotlib.pyplot as plt
+
+    from .connectivity import fixed_point, noisy_latch
+
+    if isinstance(shown, bool) or not isinstance(shown, int) or shown < 1:
+        raise ValueError(f"shown must be a whole number >= 1; got {shown!r}")
+    runs = noisy_latch(w2, (1.0, -1.0), steps, noise, trials=shown, seed=seed)
+    h_star = fixed_point(w2)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.4, 3.6))
+    t = np.arange(1, steps + 1)
+    for first, colour in ((1.0, PALETTE["vermillion"]), (-1.0, PALETTE["blue"])):
+        states, sensitivity = runs[first]
+        for k in range(shown):
+            label = f"$x_1$ = {first:+g}" if k == 0 else None
+            left.plot(t, states[k], color=colour, linewidth=1, alpha=0.7, label=label)
+            right.plot(t, sensitivity[k], color=colour, linewidth=1, alpha=0.7, label=label)
+    for level in (h_star, -h_star):
+        left.axhline(level, color=PALETTE["black"], linestyle="--", linewidth=1)
+    left.axhline(0.0, color=PALETTE["black"], linestyle=":", linewidth=1)
+    left.text(steps, h_star + 0.09, f"fixed point +{h_star:.2f}", ha="right", va="bottom", fontsize=8.5)
+    left.text(steps, -h_star - 0.09, f"fixed point \u2212{h_star:.2f}", ha="right", va="top", fontsize=8.5)
+    left.text(steps, 0.05, "fixed point 0 (pushes away)", ha="right", va="bottom", fontsize=8.5)
+    left.set(xlabel="step t", ylabel="state $h_t$", ylim=(-1.35, 1.35), title="the sign of $x_1$ is kept")
+    right.set(xlabel="step t", ylabel=r"$|\,\partial h_t / \partial x_1\,|$", yscale="log",
+              title="the gradient vanishes")
+    for ax in (left, right):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_xlim(0.5, steps + 0.5)
+    right.legend(loc="upper right", fontsize=8.5, frameon=False)
+    fig.suptitle(f"tanh neuron, $W_2$ = {w2:g}: {shown} trials each with distractions "
+                 f"$\\mathcal{{N}}(0, {noise:g}^2)$", fontsize=10.5)
+    fig.tight_layout()
+    return fig
+
+
 __all__ = [
     "draw_w2_chain",
     "plot_tanh_neuron",
+    "plot_latch",
     "FLOOR",
     "CEILING",
     "share_words",
@@ -442,6 +543,7 @@ __all__ = [
     "frame_alt",
     "w2_frames",
     "w2_slider",
+    "w2_lag_slider",
     "LiveExplorer",
     "live_w2_explorer",
 ]

@@ -149,3 +149,39 @@ def test_refuses_bad_input(call, error, pattern):
 def test_accepts_numpy_scalars():
     np.testing.assert_allclose(connectivity(np.float32(0.5), [1.0, 0.0]), [0.5, 1.0])
     np.testing.assert_allclose(linear_connectivity(np.array(2.0), np.int64(3)), [4.0, 2.0, 1.0])
+
+
+def test_noisy_latch_keeps_the_sign_and_loses_the_gradient():
+    from rnn_helpers.connectivity import fixed_point, noisy_latch
+
+    quiet = noisy_latch(2.0, (1.0, 0.01, -0.01, -1.0), steps=20, noise=0.0, trials=1)
+    for first, (states, _) in quiet.items():  # the state settles at the fixed point of x_1's sign
+        assert states[0, -1] == pytest.approx(np.sign(first) * 0.9575, abs=1e-4)
+    h_star = fixed_point(2.0)
+    assert np.tanh(2.0 * h_star) == pytest.approx(h_star, abs=1e-15)
+    # With no distractions the sensitivity is the connectivity of x_1 computed by backpropagation.
+    for first in (1.0, 0.01):
+        _, sensitivity = quiet[first]
+        expected = connectivity(2.0, first_input_pulse(20, first), "tanh")[0]
+        assert sensitivity[0, -1] == pytest.approx(expected, rel=1e-10)
+    noisy = noisy_latch(2.0, (1.0, -1.0), steps=30, noise=0.3, trials=1000, seed=0)
+    for first, (states, sensitivity) in noisy.items():
+        assert np.all(np.sign(states[:, -1]) == np.sign(first))  # 1000 of 1000 keep the sign
+        assert np.median(sensitivity[:, -1]) < 1e-20  # while the gradient has vanished
+    # A small push from the distractions changes h_T by the same factor d h_T / d x_1 predicts.
+    eps = 1e-5
+    runs = noisy_latch(2.0, (0.5 - eps, 0.5, 0.5 + eps), steps=4, noise=0.3, trials=3, seed=1)
+    central = (runs[0.5 + eps][0][:, -1] - runs[0.5 - eps][0][:, -1]) / (2 * eps)
+    np.testing.assert_allclose(central, runs[0.5][1][:, -1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    (dict(noise=-1.0), "noise must be a finite number >= 0"),
+    (dict(trials=0), "trials must be a whole number >= 1"),
+    (dict(first_inputs=[[1.0]]), "first_inputs"),
+])
+def test_noisy_latch_refuses_bad_input(kwargs, pattern):
+    from rnn_helpers.connectivity import noisy_latch
+
+    with pytest.raises(ValueError, match=pattern):
+        noisy_latch(2.0, **kwargs)

@@ -16,6 +16,7 @@ from rnn_helpers.w2_slider import (
     readout,
     w2_frames,
     w2_grid,
+    w2_lag_slider,
     w2_slider,
 )
 
@@ -39,11 +40,19 @@ def test_number_text(value, text):
     assert number_text(value) == text
 
 
+def plain(text: str) -> str:
+    """The caption without its word joiners (they only keep ∂y₅/∂x₁ on one line)."""
+    return text.replace("\u2060", "")
+
+
 def test_readout_states_the_sources_numbers():
-    text = readout(0.1, 5)
-    assert "linear neuron: y5 gets 0.0001 × x1 (0.01 % of it)" in text and text.startswith("W2 = 0.10")
-    assert "linear neuron: y5 gets 16 × x1 (1600 % of it)" in readout(2.0, 5)
-    assert "linear neuron: y5 gets 1 × x1 (100 % of it)" in readout(1.0, 5)
+    text = plain(readout(0.1, 5))
+    assert "linear neuron: ∂y₅/∂x₁ = 0.0001," in text and text.startswith("W₂ = 0.10, T = 5")
+    assert "linear neuron: ∂y₅/∂x₁ = 16, x₁ is amplified" in plain(readout(2.0, 5))  # a factor, not a percentage
+    assert "linear neuron: ∂y₅/∂x₁ = 1, x₁ arrives" in plain(readout(1.0, 5))
+    assert "tanh neuron: ∂y₂₀/∂x₁ = 1.7 × 10⁻¹⁵" in plain(readout(2.0, 20))
+    assert "%" not in readout(2.0, 5)
+    assert "∂y₅\u2060/\u2060∂x₁" in readout(2.0, 5)  # never broken across two lines
 
 
 def test_frames_labels_and_captions(frames):
@@ -73,10 +82,13 @@ def test_picture_clips_and_labels_what_it_cannot_show():
     assert max(heights) == pytest.approx(CEILING) and values["linear"][0] > CEILING
     assert picture.bars[0][0].get_hatch() == "//"
     assert "(cut)" in picture.share_texts[0].get_text()
+    assert "cut at" in picture.notes[0].get_text() and "below" in picture.notes[1].get_text()
     assert "(below floor)" in picture.share_texts[1].get_text()
     assert not picture.bars[1][0].get_visible()  # below the floor: no bar, the text says so
     picture.draw(0.0, first_input_pulse(5))
     assert [label.get_text() for label in picture.labels[0]] == ["0", "0", "0", "0", "1"]
+    picture.draw(0.5, first_input_pulse(5))  # nothing cut, nothing below the floor: no note
+    assert [note.get_text() for note in picture.notes] == ["", ""]
 
 
 def test_a_reused_picture_equals_one_drawn_from_scratch():
@@ -107,9 +119,9 @@ def test_live_explorer_redraws_on_every_control():
     explorer.w2.value = 0.1
     assert "0.0001" in explorer.caption.value and explorer.image.value != first_image
     explorer.steps.value = 12
-    assert "y12" in explorer.caption.value
+    assert "∂y₁₂/∂x₁" in plain(explorer.caption.value)
     explorer.size.value = 0.01
-    assert "x1 = 0.01" in explorer.caption.value
+    assert "x₁ = 0.01" in explorer.caption.value
     assert explorer.caption.value != first_caption
 
 
@@ -123,3 +135,34 @@ def test_live_explorer_redraws_on_every_control():
 def test_refuses_bad_input(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_lag_slider_drives_every_lag_with_one_w2_slider():
+    widget, labels, shares = w2_lag_slider(lags=(5, 20), start_w2=2.0, start_lag=20, w2_values=[0.1, 1.0, 2.0])
+    slider, buttons, pages = widget.children
+    assert slider.value == "2.00" and labels == ["0.10", "1.00", "2.00"]
+    assert buttons.options == ("T = 5", "T = 20") and buttons.index == 1 and pages.selected_index == 1
+    assert [page.selected_index for page in pages.children] == [2, 2]
+    assert "∂y₂₀/∂x₁ = 520000" in plain(pages.children[1].children[2].value)  # T = 20, W2 = 2: 2^19
+    assert "∂y₅/∂x₁ = 16," in plain(pages.children[0].children[2].value)
+    np.testing.assert_allclose(shares[20]["linear"], np.array([0.1, 1.0, 2.0]) ** 19, rtol=1e-12)
+    with pytest.raises(ValueError, match="start_lag must be one of lags"):
+        w2_lag_slider(lags=(5,), start_lag=20, w2_values=[1.0])
+
+
+def test_latch_figure_draws_every_trial_on_its_own_side():
+    import matplotlib.pyplot as plt
+
+    from rnn_helpers.w2_slider import plot_latch
+
+    fig = plot_latch(w2=2.0, steps=30, noise=0.3, shown=5)
+    left, right = fig.axes[:2]
+    trials = [line for line in left.get_lines() if len(line.get_xdata()) == 30]
+    assert len(trials) == 10
+    for line in trials:  # each trial ends on the side of its x_1 (the first five are x_1 = +1)
+        assert np.sign(line.get_ydata()[-1]) == np.sign(line.get_ydata()[0])
+    assert right.get_yscale() == "log"
+    assert all(line.get_ydata()[-1] < 1e-15 for line in right.get_lines() if len(line.get_xdata()) == 30)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="shown must be a whole number"):
+        plot_latch(shown=0)

@@ -75,27 +75,39 @@ def test_every_frame_slider_moves_by_keyboard_and_mouse(browser, site_url, path)
 
 
 def test_w2_slider_shows_the_values_for_the_chosen_w2(browser, site_url):
-    """Chapter 4's signature slider, on the static page: keyboard and mouse reach W2 = 0.1 and 2."""
+    """Chapter 4's signature slider, on the static page: keyboard and mouse reach W2 = 0.1 and 2, and
+    the T buttons (mouse and keyboard) switch to the long lags at the same W2."""
     visit = open_page(browser, f"{site_url}/notebooks/04_vanishing_gradients.html")
     page = visit.page
     box = frame_sliders(page).first
     box.scroll_into_view_if_needed()
     opening = visible_frame(page, box)
+    assert opening["caption"].startswith("W₂ = 1.00, T = 5,"), opening["caption"]
     box.locator(".noUi-handle").first.focus()
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
     at_tenth = visible_frame(page, box)
-    assert at_tenth["caption"].startswith("W2 = 0.10"), at_tenth["caption"]
-    assert "0.0001 × x1 (0.01 % of it)" in at_tenth["caption"]
+    assert at_tenth["caption"].startswith("W₂ = 0.10"), at_tenth["caption"]
+    assert "linear neuron: ∂y₅/∂x₁ = 0.0001," in at_tenth["caption"].replace("\u2060", "")
     assert at_tenth["src"] != opening["src"]
-    assert "for W2 = 0.10:" in at_tenth["alt"], at_tenth["alt"]  # the picture is W2 = 0.1's too
+    assert "for W₂ = 0.10:" in at_tenth["alt"], at_tenth["alt"]  # the picture is W2 = 0.1's too
     track = box.locator(".noUi-target").first.bounding_box()
     page.mouse.click(track["x"] + track["width"] * 2.0 / 2.5, track["y"] + track["height"] / 2)
     at_two = visible_frame(page, box)
-    assert at_two["caption"].startswith("W2 = 2.00"), at_two["caption"]
-    assert "16 × x1" in at_two["caption"]
+    assert at_two["caption"].startswith("W₂ = 2.00"), at_two["caption"]
+    assert "linear neuron: ∂y₅/∂x₁ = 16," in at_two["caption"].replace("\u2060", "")
     assert at_two["src"] != at_tenth["src"]
-    assert "for W2 = 2.00:" in at_two["alt"], at_two["alt"]
+    assert "for W₂ = 2.00:" in at_two["alt"], at_two["alt"]
+    # The T buttons: the mouse picks T = 50, the keyboard (Tab to a button, Space) picks T = 20.
+    box.get_by_role("button", name="T = 50", exact=True).click()
+    at_fifty = visible_frame(page, box)
+    assert at_fifty["count"] == 1
+    assert at_fifty["caption"].startswith("W₂ = 2.00, T = 50,"), at_fifty["caption"]
+    assert "linear neuron: ∂y₅₀/∂x₁ = 5.6 × 10¹⁴" in at_fifty["caption"].replace("\u2060", "")
+    box.get_by_role("button", name="T = 20", exact=True).focus()
+    page.keyboard.press("Space")
+    at_twenty = visible_frame(page, box)
+    assert at_twenty["caption"].startswith("W₂ = 2.00, T = 20,"), at_twenty["caption"]
     page.close()
 
 
