@@ -121,3 +121,108 @@ def test_landing_page_clones_the_configured_repository():
     """The clone command on the landing page uses _config.yml's repository.url, the one place it is set."""
     intro = (ROOT / "book" / "intro.md").read_text()
     assert f"git clone {repository_url()}\n" in intro, "book/intro.md: the clone command must use repository.url"
+
+
+# --- Issue 13: the reading path stays short ---------------------------------------------------
+# Code a reader sees without a click: non-blank, non-comment lines of code cells that carry none
+# of these tags. The checking path (torch comparisons, figure and frame building, formatting)
+# sits in collapsed cells or in tests/; the lesson code (the numpy RNN loop, the BPTT loop, one
+# LSTM step) stays visible.
+FOLDED_TAGS = {"hide-input", "remove-input", "hide-cell", "remove-cell"}
+VISIBLE_CODE_PER_CHAPTER = 150
+VISIBLE_CODE_BOOK = 575
+# TODO(issue 13): chapters 3 to 5 are being shortened; until then each may not grow beyond its
+# count when the budget was set. Remove a chapter from this dict once it is under the budget.
+VISIBLE_CODE_PENDING = {"03_please_rnn.ipynb": 290, "04_vanishing_gradients.ipynb": 154,
+                        "05_lstm.ipynb": 169}
+
+
+def visible_code_lines(notebook) -> int:
+    return sum(1 for cell in notebook.cells
+               if cell.cell_type == "code" and not FOLDED_TAGS & set(cell.metadata.get("tags", []))
+               for line in cell.source.splitlines()
+               if line.strip() and not line.strip().startswith("#"))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_visible_code_fits_the_chapter_budget(path):
+    lines = visible_code_lines(load(path))
+    limit = max(VISIBLE_CODE_PER_CHAPTER, VISIBLE_CODE_PENDING.get(path.name, 0))
+    assert lines <= limit, (f"{path.name} shows {lines} lines of code without a click (limit {limit}); "
+                            "fold checks and figure code with hide-input or move them to tests/")
+
+
+@pytest.mark.xfail(bool(VISIBLE_CODE_PENDING), strict=False,
+                   reason="TODO(issue 13): chapters 3 to 5 are still over the per-chapter budget")
+def test_visible_code_fits_the_book_budget():
+    counts = {path.name: visible_code_lines(load(path)) for path in CHAPTERS}
+    assert sum(counts.values()) <= VISIBLE_CODE_BOOK, \
+        f"the chapters show {sum(counts.values())} lines of code without a click (budget {VISIBLE_CODE_BOOK}): {counts}"
+
+
+def test_visible_code_counts_only_unfolded_code_lines():
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1\n\n# a comment\n  # indented comment\ny = 2"),
+        nbformat.v4.new_code_cell("hidden = 1", metadata={"tags": ["hide-input"]}),
+        nbformat.v4.new_code_cell("gone = 1", metadata={"tags": ["remove-cell"]}),
+        nbformat.v4.new_markdown_cell("not = code"),
+    ])
+    assert visible_code_lines(notebook) == 2
+
+
+# --- Issue 13: terms the chapters use are in the glossary ---------------------------------------
+GLOSSARY_TERMS = ["softmax", "logit", "cross-entropy", "finite difference", "fixed point",
+                  "singular value", "orthogonal matrix", "Adam", "Adagrad"]
+
+
+def glossary_terms() -> set[str]:
+    text = (ROOT / "book" / "glossary.md").read_text()
+    block = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.S)
+    assert block, "book/glossary.md has no {glossary} block"
+    # A term is a line that starts in column 0; its definition lines are indented.
+    return {line.strip() for line in block.group(1).splitlines() if line and not line[0].isspace()}
+
+
+@pytest.mark.parametrize("term", GLOSSARY_TERMS)
+def test_glossary_defines(term):
+    assert term in glossary_terms(), f"book/glossary.md has no entry for {term!r}"
+
+
+# --- Issue 13: exercises are numbered per chapter ("Exercise 4.1", not "Exercise 14") ----------
+def test_exercise_numbering_per_chapter_is_configured():
+    config = (ROOT / "_config.yml").read_text()
+    assert re.search(r"^\s+exercise_numbers: book/_ext\s*$", config, re.M), \
+        "_config.yml must load book/_ext/exercise_numbers.py (sphinx.local_extensions)"
+
+
+def test_exercise_numbers_restart_on_every_chapter():
+    """The extension turns Sphinx's book-wide exercise numbers into per-chapter ones."""
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from exercise_numbers import number_exercises_per_chapter
+
+    env = SimpleNamespace(toc_fignumbers={
+        "notebooks/01_memory": {"exercise": {"a": (2,), "b": (1,)}, "figure": {"f": (7,)}},
+        "notebooks/04_vanishing_gradients": {"exercise": {"c": (14,), "d": (15,)}},
+        "book/intro": {"exercise": {"e": (20,)}},
+    })
+    changed = number_exercises_per_chapter(None, env)
+    assert env.toc_fignumbers["notebooks/01_memory"] == {"exercise": {"b": (1, 1), "a": (1, 2)},
+                                                         "figure": {"f": (7,)}}
+    assert env.toc_fignumbers["notebooks/04_vanishing_gradients"]["exercise"] == {"c": (4, 1), "d": (4, 2)}
+    assert env.toc_fignumbers["book/intro"]["exercise"] == {"e": (1,)}
+    assert set(changed) == {"notebooks/01_memory", "notebooks/04_vanishing_gradients", "book/intro"}
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_rendered_exercises_are_numbered_per_chapter(path):
+    """On the built website (when there is one) chapter N's exercises read N.1, N.2, ..."""
+    page = ROOT / "_build" / "html" / "notebooks" / f"{path.stem}.html"
+    if not page.exists():
+        pytest.skip("the website is not built (_build/html)")
+    titles = re.findall(r'<span class="caption-number">Exercise ([0-9.]+) </span>', page.read_text())
+    number = int(path.name[:2])
+    assert titles, f"{page.name} shows no numbered exercise"
+    assert titles == [f"{number}.{k}" for k in range(1, len(titles) + 1)], \
+        f"{page.name}: exercises numbered {titles}, expected {number}.1, {number}.2, ..."
