@@ -213,11 +213,13 @@ class TrainConfig:
 @dataclass
 class TrainResult:
     """What one training run did: ``updates`` taken, whether it ``stopped_early`` (solved),
-    and the training ``losses`` (one per update)."""
+    the training ``losses`` (one per update) and ``clipped``, how many updates had a
+    gradient norm above ``TrainConfig.clip`` and were scaled down."""
 
     updates: int
     stopped_early: bool
     losses: list[float] = field(default_factory=list)
+    clipped: int = 0
 
 
 @contextmanager
@@ -310,7 +312,7 @@ def train_model(model, lag: int, config: TrainConfig = TrainConfig(), seed: int 
     rng = np.random.default_rng(seed)
     optimizer = Adam(model.parameters(), lr=config.lr)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    losses, perfect_in_a_row = [], 0
+    losses, perfect_in_a_row, clipped = [], 0, 0
     model.train()
     with one_thread():
         for update in range(1, config.steps + 1):
@@ -320,14 +322,15 @@ def train_model(model, lag: int, config: TrainConfig = TrainConfig(), seed: int 
             loss = loss_fn(logits, y)
             optimizer.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+            clipped += bool(norm > config.clip)
             optimizer.step()
             losses.append(loss.item())
             all_right = bool(((logits > 0).float() == y).all())
             perfect_in_a_row = perfect_in_a_row + 1 if all_right else 0
             if perfect_in_a_row >= config.patience:
-                return TrainResult(update, True, losses)
-    return TrainResult(config.steps, False, losses)
+                return TrainResult(update, True, losses, clipped)
+    return TrainResult(config.steps, False, losses, clipped)
 
 
 def test_accuracy(model, lag: int) -> float:
@@ -365,7 +368,8 @@ class Experiment:
     """What ``run_experiment`` returns.
 
     ``rows``: one dict per run with ``model`` (the label), ``lag``, ``parameters``,
-    ``accuracy`` (test, in [0, 1]), ``updates`` and ``solved`` (stopped early);
+    ``accuracy`` (test, in [0, 1]), ``updates``, ``solved`` (stopped early) and ``clipped``
+    (how many updates were scaled down by the gradient clipping);
     ``models``: the trained modules, keyed by (label, lag);
     ``losses``: the training losses, keyed by (label, lag).
     """
@@ -391,9 +395,17 @@ def run_line(row: Mapping) -> str:
     return f"lag {row['lag']:2d} | {row['model']:<20} | test accuracy {100 * row['accuracy']:5.1f} % | {ending}"
 
 
+def default_workers() -> int:
+    """Two parallel runs where this process may use two cores or more, else one."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if cores >= 2 else 1
+
+
 def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: TrainConfig = TrainConfig(),
                    seed: int = 0, progress: Callable[[str], None] | None = print,
-                   skip: Callable[[str, int], bool] | None = None, workers: int = 1) -> Experiment:
+                   skip: Callable[[str, int], bool] | None = None, workers: int | None = None) -> Experiment:
     """Train every model of ``specs`` at every lag and score it on the test set.
 
     Parameters
@@ -412,12 +424,13 @@ def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: 
         ``None`` for silence.
     skip : callable (label, lag) -> bool, optional
         Runs for which it returns True are left out (to save time).
-    workers : int, 1 to 16
+    workers : int, 1 to 16, or None
         How many runs train at the same time, each in its own Python thread on one torch
         thread. torch lets go of Python's global lock inside its operations, so on a machine
-        with two cores ``workers=2`` finishes the experiment sooner. The numbers do not
-        depend on it: every run has its own seeds and its own model, and the rows, the
-        lines and the losses come out in the same order.
+        with two cores ``workers=2`` finishes the experiment sooner. None (the default) uses
+        two where the process may use two cores or more (Colab's free machines have two),
+        else one. The numbers do not depend on it: every run has its own seeds and its own
+        model, and the rows, the lines and the losses come out in the same order.
 
     Returns an ``Experiment``. Introduced in chapter 5.
     """
@@ -429,7 +442,7 @@ def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: 
     lags = [_check_int(lag, "lags[...]", 1, 1000) for lag in lags]
     if not lags:
         raise ValueError("lags must hold at least one lag")
-    workers = _check_int(workers, "workers", 1, 16)
+    workers = default_workers() if workers is None else _check_int(workers, "workers", 1, 16)
     runs = [(label, spec, lag) for lag in lags for label, spec in specs.items()
             if skip is None or not skip(label, lag)]
 
@@ -438,7 +451,8 @@ def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: 
         model = make_model(spec.kind, spec.hidden, spec.keep_bias, seed=seed)
         result = train_model(model, lag, config, seed=seed)
         row = {"model": label, "lag": lag, "parameters": count_parameters(model),
-               "accuracy": test_accuracy(model, lag), "updates": result.updates, "solved": result.stopped_early}
+               "accuracy": test_accuracy(model, lag), "updates": result.updates, "solved": result.stopped_early,
+               "clipped": result.clipped}
         return row, model, result.losses
 
     experiment = Experiment()
@@ -765,6 +779,7 @@ __all__ = [
     "ModelSpec",
     "Experiment",
     "run_line",
+    "default_workers",
     "run_experiment",
     "results_table",
     "plot_task_example",

@@ -17,6 +17,7 @@ from rnn_helpers.long_lag import (
     ModelSpec,
     TrainConfig,
     count_parameters,
+    default_workers,
     describe_memory_unit,
     long_lag_batch,
     lstm_gate_traces,
@@ -255,6 +256,15 @@ def test_two_workers_give_the_same_rows_lines_losses_and_weights_as_one():
         for (name, a), b in zip(model.state_dict().items(), threaded.models[key].state_dict().values()):
             assert torch.equal(a, b), f"{key} {name} differs between 1 and 2 workers"
     assert torch.get_num_threads() == threads_before
+    assert default_workers() in (1, 2)
+
+
+def test_clipped_updates_are_counted():
+    model = make_model("rnn", hidden=4)
+    tight = train_model(model, 3, TrainConfig(steps=5, clip=1e-6), seed=1)
+    assert tight.clipped == 5  # every gradient is larger than 1e-6
+    loose = train_model(make_model("rnn", hidden=4), 3, TrainConfig(steps=5, clip=1e6), seed=1)
+    assert loose.clipped == 0
     with pytest.raises(ValueError, match="workers must be from 1 to 16, got 0"):
         run_experiment(SPECS, [2], workers=0)
     with pytest.raises(TypeError, match="workers must be a whole number, got float 2.0"):
