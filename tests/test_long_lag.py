@@ -283,6 +283,10 @@ def test_results_table_has_one_row_per_lag_and_marks_skipped_runs():
     assert html_table.count("<tr>") == 3 and html_table.count('<th scope="row">') == 2
     assert '<th scope="col">tanh RNN (1,185 params)</th>' in html_table and "<td>–</td>" in html_table
     assert f"<td>{100 * row['accuracy']:.1f} %</td></tr></tbody>" in html_table
+    whole = results_table(experiment, decimals=0).splitlines()
+    assert whole[3].endswith(f" {100 * row['accuracy']:.0f} % |")
+    with pytest.raises(ValueError, match="decimals must be from 0 to 3, got 4"):
+        results_table(experiment, decimals=4)
     with pytest.raises(ValueError, match="at least one run"):
         results_table(Experiment())
     with pytest.raises(ValueError, match=r"fmt must be one of \['markdown', 'html'\], got 'latex'"):
