@@ -446,5 +446,4 @@ __all__ = [
     "ForgetGateFigure",
     "forget_gate_figure",
     "forget_gate_frames",
-    "draw_lstm_cell",
 ]
