@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from .plots import PALETTE
 
-#: The steps of the walkthrough, in the order the chapter takes them, and their equations
-#: (matplotlib mathtext, PyTorch's gate names; b_f stands for PyTorch's b_if + b_hf).
+#: The steps of the walkthrough, in the order the chapter takes them, each with its equation
+#: as matplotlib mathtext, the figure's second title line. Each bias stands for the sum of
+#: PyTorch's two biases of that gate.
+#:
+#: :meta hide-value:
 EQUATIONS = {
     "forget": r"$f_t = \sigma(W_{if}\, x_t + W_{hf}\, h_{t-1} + b_f)$",
     "input": r"$i_t = \sigma(W_{ii}\, x_t + W_{hi}\, h_{t-1} + b_i)$,   "
@@ -31,7 +34,10 @@ TITLES = {
 
 _READS = {"h_in", "x_in", "bus"}  # every gate reads h_{t-1} and x_t
 
-#: The parts of the drawing each step shows in colour; all others are faded.
+#: The parts of the drawing each step shows in colour (a set of part names per step, such as
+#: "f_gate" or "c_in"); all others are faded.
+#:
+#: :meta hide-value:
 STEPS = {
     "forget": _READS | {"f_gate", "f_arrow", "f_times", "c_in"},
     "input": _READS | {"i_gate", "g_gate", "i_arrow", "g_arrow", "ig_times"},
