@@ -9,8 +9,8 @@ step multiplies it by W2 and by the slope tanh'(a) <= 1. Along the LSTM's cell s
 the forget gates, numbers in (0, 1) that the network computes and learns. This module
 computes that product for any gates, the same product for a small LSTM set by hand (whose
 forget gate is fixed by its bias), the tanh RNN's norm of d h_T / d h_t for comparison, and
-the frames of the forget-gate slider (``rnn_helpers.widgets.frame_slider``). It also draws
-the LSTM cell.
+the frames of the forget-gate slider (``rnn_helpers.widgets.frame_slider``). The drawing of
+the LSTM cell is ``rnn_helpers.lstm_diagram.draw_lstm_cell``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from matplotlib.ticker import NullFormatter
 from ._validate import check_ndim, real_array
 from .activations import sigmoid
 from .connectivity import check_w2, connectivity
+from .formatting import subscript, superscript
 from .jacobians import jacobian_product, step_jacobians
+from .lstm_diagram import draw_lstm_cell  # the cell drawing lives there; kept importable from here
 from .numpy_lstm import lstm_backward, lstm_forward
 from .numpy_rnn import check_rnn_params
 from .plots import PALETTE
@@ -153,7 +155,7 @@ def plot_gradient_curves(curves, ax=None, title: str = ""):
         ax.plot(back, np.maximum(values, FLOOR), styles[k % 4], color=SERIES_COLOURS[k % len(SERIES_COLOURS)],
                 linewidth=2.0, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("steps back from the last step, T - t")
+    ax.set_xlabel("steps back from the last step, $T - t$")
     ax.set_ylabel("gradient size")
     return finish_line_chart(ax, title)
 
@@ -259,11 +261,11 @@ def forget_gate_sweep(biases, inputs, w2: float = 1.0) -> dict:
 
 def superscript_power(exponent: int) -> str:
     """10 to an integer power in plain text with superscript digits: ``superscript_power(-8)`` is "10⁻⁸"."""
-    return "10" + str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return "10" + superscript(int(exponent))
 
 
 def power_text(value: float) -> str:
-    """A positive number for a caption: three decimals from 0.01 up, else "2.1 × 10^-9"; "0" for 0."""
+    """A positive number for a caption: three decimals from 0.01 up, else "2.1 × 10⁻⁹"; "0" for 0."""
     value = abs(float(value))
     if value == 0:
         return "0"
@@ -271,28 +273,30 @@ def power_text(value: float) -> str:
         return f"{value:.3f}"
     exponent = int(np.floor(np.log10(value)))
     mantissa = value / 10.0**exponent
-    if round(mantissa, 1) >= 10:
+    if round(mantissa, 1) >= 10:  # 9.96e-8 would read "10.0 × 10⁻⁸"
         mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{mantissa:.1f} × 10^{exponent}"
+    return f"{mantissa:.1f} × 10{superscript(exponent)}"
 
 
 def frame_caption(sweep: dict, k: int) -> str:
     """The readout under frame ``k``: the gate value and what reaches y_T from x_1, for both models."""
     steps = sweep["inputs"].shape[0]
     lstm = sweep["lstm"][k]
-    return (f"Forget-gate bias {sweep['biases'][k]:.1f}, so f = sigmoid({sweep['biases'][k]:.1f}) = {sweep['forget'][k]:.3f}. "
-            f"LSTM: |dy{steps}/dx1| = {power_text(lstm[0])}, which is f^{steps - 1} = {power_text(sweep['cell_path'][k])} "
-            f"times |dy{steps}/dx{steps}|. Chapter 4's tanh neuron (W2 = {sweep['w2']:.1f}): "
-            f"|dy{steps}/dx1| = {power_text(sweep['rnn'][0])}.")
+    d_first = f"∂y{subscript(steps)}/∂x₁"
+    return (f"Forget-gate bias {sweep['biases'][k]:.1f}, so f = σ({sweep['biases'][k]:.1f}) = {sweep['forget'][k]:.3f}. "
+            f"LSTM: {d_first} = {power_text(lstm[0])}, which is f{superscript(steps - 1)} = "
+            f"{power_text(sweep['cell_path'][k])} times ∂y{subscript(steps)}/∂x{subscript(steps)}. "
+            f"Chapter 4's tanh neuron (W₂ = {sweep['w2']:.1f}): {d_first} = {power_text(sweep['rnn'][0])}.")
 
 
 def frame_alt(sweep: dict, k: int) -> str:
     """Alt text of frame ``k``: what the picture shows, in words."""
     steps = sweep["inputs"].shape[0]
-    return (f"Log-scale plot of |d y_{steps} / d x_t| against the step t from 1 to {steps}. The LSTM with forget-gate bias "
-            f"{sweep['biases'][k]:.1f} (f = {sweep['forget'][k]:.3f}) gives a straight line that falls by a factor f per "
-            f"step back, reaching {power_text(sweep['lstm'][k, 0])} at step 1; the tanh neuron with W2 = {sweep['w2']:.1f} "
-            f"falls much faster and unevenly, to {power_text(sweep['rnn'][0])} at step 1.")
+    return (f"Log-scale plot of |∂y{subscript(steps)}/∂xₜ| against the step t from 1 to {steps}. The LSTM with "
+            f"forget-gate bias {sweep['biases'][k]:.1f} (f = {sweep['forget'][k]:.3f}) gives a straight line that "
+            f"falls by a factor f per step back, reaching {power_text(sweep['lstm'][k, 0])} at step 1; the tanh "
+            f"neuron with W₂ = {sweep['w2']:.1f} falls much faster and unevenly, to {power_text(sweep['rnn'][0])} "
+            f"at step 1.")
 
 
 def _lstm_label(sweep: dict, k: int) -> str:
@@ -332,7 +336,7 @@ class ForgetGateFigure:
             ("rnn", sweep["rnn"], PALETTE["vermillion"], "s", "--"),
             ("lstm", sweep["lstm"][0], PALETTE["blue"], "o", "-"),
         ]:
-            label = _lstm_label(sweep, 0) if name == "lstm" else f"tanh neuron, W2 = {sweep['w2']:.1f} (chapter 4)"
+            label = _lstm_label(sweep, 0) if name == "lstm" else f"tanh neuron, $W_2$ = {sweep['w2']:.1f} (chapter 4)"
             (line,) = ax.plot(self.t, np.maximum(values, FLOOR), style, color=colour, linewidth=1.6, label=label)
             (above,) = ax.plot([], [], marker, color=colour, markersize=3.5, linestyle="none")
             (below,) = ax.plot([], [], marker, color=colour, markersize=3.5, linestyle="none", markerfacecolor="white")
@@ -345,10 +349,10 @@ class ForgetGateFigure:
         ax.set_yticks([10.0**e for e in exponents], [superscript_power(e) for e in exponents])
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.axhline(FLOOR, color="0.6", linewidth=0.8, linestyle=":")
-        ax.text(steps + 0.5, FLOOR * 1.6, "values below 1e-20 are drawn on this line", ha="right", va="bottom",
+        ax.text(steps + 0.5, FLOOR * 1.6, f"values below {superscript_power(-20)} are drawn on this line", ha="right", va="bottom",
                 fontsize=8, color="0.35")
-        ax.set_xlabel("step t of the input x_t")
-        ax.set_ylabel(f"|d y_{steps} / d x_t|")
+        ax.set_xlabel("step $t$ of the input $x_t$")
+        ax.set_ylabel(rf"$|\partial y_{{{steps}}} / \partial x_t|$")
         handles, labels = ax.get_legend_handles_labels()
         order = [labels.index(_lstm_label(sweep, 0)), 1 - labels.index(_lstm_label(sweep, 0))]
         self.legend = ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="lower right",
@@ -371,7 +375,7 @@ class ForgetGateFigure:
         self._set_curve("lstm", sweep["lstm"][k])
         self.legend.get_texts()[0].set_text(_lstm_label(sweep, k))
         steps = self.t.shape[0]
-        self.title.set_text(f"Forget-gate bias {sweep['biases'][k]:.1f}: what reaches y_{steps} from each step")
+        self.title.set_text(f"Forget-gate bias {sweep['biases'][k]:.1f}: what reaches y{subscript(steps)} from each step")
         return self.figure
 
     def _changing_artists(self) -> list:
@@ -425,85 +429,6 @@ def forget_gate_frames(sweep: dict, dpi: int = FRAME_DPI):
     return frames, labels
 
 
-def draw_lstm_cell(ax=None):
-    """Draw one LSTM cell: the cell-state line on top, the four gates below. Returns the Axes.
-
-    The cell state (blue) passes through one multiplication by f_t and one addition of
-    i_t * g_t, and nothing else; every gate reads [h_{t-1}, x_t]. Introduced in chapter 5.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9.0, 4.6))
-    blue, grey = PALETTE["blue"], "0.25"
-
-    def arrow(points, colour=grey, width=1.3, head=True):
-        for (x0, y0), (x1, y1) in zip(points[:-2], points[1:-1]):
-            ax.plot([x0, x1], [y0, y1], color=colour, linewidth=width, solid_capstyle="round")
-        style = "-|>" if head else "-"
-        ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle=style, mutation_scale=12,
-                                     color=colour, linewidth=width, shrinkA=0, shrinkB=0))
-
-    def node(x, y, symbol, colour=grey):
-        ax.add_patch(Circle((x, y), 0.26, facecolor="white", edgecolor=colour, linewidth=1.4, zorder=3))
-        ax.text(x, y, symbol, ha="center", va="center", fontsize=13, zorder=4, color=colour)
-
-    def gate(x, y, text, name, colour):
-        ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.28), 0.84, 0.56, boxstyle="round,pad=0.03",
-                                    facecolor=colour, edgecolor="black", linewidth=1.1, zorder=3))
-        ax.text(x, y, text, ha="center", va="center", fontsize=10, zorder=4)
-        ax.text(x, y - 0.5, name, ha="center", va="top", fontsize=9)
-
-    ax.add_patch(FancyBboxPatch((0.9, 0.55), 8.0, 4.75, boxstyle="round,pad=0.05", facecolor="#F4F4F4",
-                                edgecolor="0.6", linewidth=1.0))
-    top, bus, gates_y, h_line = 4.6, 1.45, 2.55, 0.95
-    fx, ix, gx, ox, tx = 3.0, 4.4, 5.6, 7.0, 7.9
-    # The cell-state line: in from the left, x f, + i*g, out to the right.
-    arrow([(0.0, top), (fx - 0.26, top)], blue, 3.0)
-    arrow([(fx + 0.26, top), (gx - 0.26, top)], blue, 3.0)
-    arrow([(gx + 0.26, top), (9.8, top)], blue, 3.0)
-    node(fx, top, "×", blue)
-    node(gx, top, "+", blue)
-    ax.text(0.0, top + 0.22, "$c_{t-1}$", ha="left", va="bottom", fontsize=12, color=blue)
-    ax.text(9.8, top + 0.22, "$c_t$", ha="right", va="bottom", fontsize=12, color=blue)
-    ax.text(4.3, top + 0.42, "cell state: one × and one +, no weights, no squashing", ha="center",
-            va="bottom", fontsize=9, color=blue)
-    # Inputs: h_{t-1} from the left and x_t from below join on a bus that feeds every gate.
-    arrow([(0.0, h_line), (1.5, h_line), (1.5, bus)], grey, 1.3, head=False)
-    arrow([(2.1, 0.0), (2.1, bus)], grey, 1.3, head=False)
-    ax.plot([1.5, ox], [bus, bus], color=grey, linewidth=1.3)
-    ax.text(0.0, h_line + 0.12, "$h_{t-1}$", ha="left", va="bottom", fontsize=12)
-    ax.text(2.2, 0.05, "$x_t$", ha="left", va="bottom", fontsize=12)
-    for x in (fx, ix, gx, ox):
-        arrow([(x, bus), (x, gates_y - 0.3)])
-    gate(fx, gates_y, "σ", "forget $f_t$", PALETTE["orange"])
-    gate(ix, gates_y, "σ", "input $i_t$", PALETTE["orange"])
-    gate(gx, gates_y, "tanh", "candidate $g_t$", PALETTE["green"])
-    gate(ox, gates_y, "σ", "output $o_t$", PALETTE["orange"])
-    # f_t scales the old cell state; i_t * g_t is what gets added.
-    arrow([(fx, gates_y + 0.3), (fx, top - 0.26)])
-    node(gx, 3.55, "×")
-    arrow([(ix, gates_y + 0.3), (ix, 3.55), (gx - 0.26, 3.55)])
-    arrow([(gx, gates_y + 0.3), (gx, 3.55 - 0.26)])
-    arrow([(gx, 3.55 + 0.26), (gx, top - 0.26)])
-    # Output: h_t = o_t * tanh(c_t).
-    arrow([(tx, top), (tx, 3.9)], blue, 1.3)
-    ax.add_patch(FancyBboxPatch((tx - 0.36, 3.42), 0.72, 0.44, boxstyle="round,pad=0.03", facecolor="white",
-                                edgecolor="black", linewidth=1.0, zorder=3))
-    ax.text(tx, 3.64, "tanh", ha="center", va="center", fontsize=9, zorder=4)
-    node(tx, gates_y, "×")
-    arrow([(tx, 3.42), (tx, gates_y + 0.26)])
-    arrow([(ox + 0.42, gates_y), (tx - 0.26, gates_y)])
-    arrow([(tx, gates_y - 0.26), (tx, h_line), (9.8, h_line)])
-    ax.text(9.8, h_line + 0.12, "$h_t$", ha="right", va="bottom", fontsize=12)
-    ax.set_xlim(-0.1, 10.0)
-    ax.set_ylim(-0.1, 5.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return ax
-
-
 __all__ = [
     "FLOOR",
     "check_bias",
@@ -521,5 +446,4 @@ __all__ = [
     "ForgetGateFigure",
     "forget_gate_figure",
     "forget_gate_frames",
-    "draw_lstm_cell",
 ]

@@ -190,9 +190,9 @@ def test_sweep_combines_both_models():
 
 def test_power_text():
     assert power_text(0.0921) == "0.092"
-    assert power_text(1.99e-3) == "2.0 × 10^-3"
-    assert power_text(1.8e-15) == "1.8 × 10^-15"
-    assert power_text(9.96e-8) == "1.0 × 10^-7"
+    assert power_text(1.99e-3) == "2.0 × 10⁻³"
+    assert power_text(1.8e-15) == "1.8 × 10⁻¹⁵"
+    assert power_text(9.96e-8) == "1.0 × 10⁻⁷"
     assert power_text(0) == "0"
 
 
@@ -206,6 +206,7 @@ def test_frames_one_per_bias_with_alt_text_and_caption():
     for frame, f in zip(frames, sweep["forget"]):
         assert frame.startswith('<img src="data:image/png;base64,') and 'alt="Log-scale plot' in frame
         assert '<p class="frame-caption" role="status">' in frame and f"= {f:.3f}" in frame
+        assert "∂y₁₅/∂x₁" in frame and "^" not in frame.split("base64,")[0]
     assert plt.get_fignums() == open_before  # the drawing is closed, not shown a second time
 
 
@@ -225,7 +226,7 @@ def test_frames_keep_values_below_the_floor_on_the_floor():
 def test_drawings():
     ax = draw_lstm_cell()
     texts = {text.get_text() for text in ax.texts}
-    for label in ("forget $f_t$", "input $i_t$", "candidate $g_t$", "output $o_t$", "$c_{t-1}$", "$c_t$", "$h_t$", "$x_t$"):
+    for label in ("$f_t$", "$i_t$", "$g_t$", "$o_t$", "$c_{t-1}$", "$c_t$", "$h_t$", "$x_t$"):
         assert label in texts
     plt.close("all")
     ax = plot_gradient_curves({"a": np.array([0.1, 1.0]), "b": np.array([1e-30, 1.0])})

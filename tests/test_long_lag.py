@@ -17,6 +17,7 @@ from rnn_helpers.long_lag import (
     ModelSpec,
     TrainConfig,
     count_parameters,
+    default_workers,
     describe_memory_unit,
     long_lag_batch,
     lstm_gate_traces,
@@ -255,6 +256,15 @@ def test_two_workers_give_the_same_rows_lines_losses_and_weights_as_one():
         for (name, a), b in zip(model.state_dict().items(), threaded.models[key].state_dict().values()):
             assert torch.equal(a, b), f"{key} {name} differs between 1 and 2 workers"
     assert torch.get_num_threads() == threads_before
+    assert default_workers() in (1, 2)
+
+
+def test_clipped_updates_are_counted():
+    model = make_model("rnn", hidden=4)
+    tight = train_model(model, 3, TrainConfig(steps=5, clip=1e-6), seed=1)
+    assert tight.clipped == 5  # every gradient is larger than 1e-6
+    loose = train_model(make_model("rnn", hidden=4), 3, TrainConfig(steps=5, clip=1e6), seed=1)
+    assert loose.clipped == 0
     with pytest.raises(ValueError, match="workers must be from 1 to 16, got 0"):
         run_experiment(SPECS, [2], workers=0)
     with pytest.raises(TypeError, match="workers must be a whole number, got float 2.0"):
@@ -273,6 +283,10 @@ def test_results_table_has_one_row_per_lag_and_marks_skipped_runs():
     assert html_table.count("<tr>") == 3 and html_table.count('<th scope="row">') == 2
     assert '<th scope="col">tanh RNN (1,185 params)</th>' in html_table and "<td>–</td>" in html_table
     assert f"<td>{100 * row['accuracy']:.1f} %</td></tr></tbody>" in html_table
+    whole = results_table(experiment, decimals=0).splitlines()
+    assert whole[3].endswith(f" {100 * row['accuracy']:.0f} % |")
+    with pytest.raises(ValueError, match="decimals must be from 0 to 3, got 4"):
+        results_table(experiment, decimals=4)
     with pytest.raises(ValueError, match="at least one run"):
         results_table(Experiment())
     with pytest.raises(ValueError, match=r"fmt must be one of \['markdown', 'html'\], got 'latex'"):
