@@ -20,7 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_generation_options, check_params, check_shape, real_array
+from ._validate import (
+    check_generation_options,
+    check_params,
+    check_positive_number,
+    check_shape,
+    real_array,
+)
 from .losses import check_targets, softmax, softmax_cross_entropy
 from .numpy_rnn import RNN_PARAM_KEYS, check_rnn_params, rnn_backward, rnn_forward
 from .sequences import check_sequence
@@ -93,7 +99,9 @@ def char_rnn_forward(x, params, h0=None):
         raise ValueError(f"x must be 2-D (T, V), one sequence of one-hot rows; got shape {x.shape}")
     h, rnn_cache = rnn_forward(x, {key: params[key] for key in RNN_PARAM_KEYS}, h0)
     logits = h @ params["weight_hy"].T + params["bias_y"]  # (T, V)
-    cache = {"rnn": rnn_cache, "h": h, "logits": logits, "params": params}
+    # The cache keeps rnn_forward's own h, not the copy handed to the caller, so writing
+    # into the returned h (or logits) never changes the gradients of char_rnn_backward.
+    cache = {"rnn": rnn_cache, "h": rnn_cache["h"], "logits": logits.copy(), "params": params}
     return softmax(logits), h, cache
 
 
@@ -108,6 +116,11 @@ def char_rnn_backward(dlogits, cache) -> dict[str, np.ndarray]:
 
     Introduced in chapter 3.
     """
+    if not isinstance(cache, dict) or not {"rnn", "h", "logits", "params"} <= set(cache):
+        raise TypeError(
+            "cache must be the dict char_rnn_forward returns third: "
+            f"`probs, h, cache = char_rnn_forward(x, params)`; got {type(cache).__name__}"
+        )
     h, params = cache["h"], cache["params"]
     dlogits = real_array(dlogits, "dlogits")
     check_shape(dlogits, "dlogits", cache["logits"].shape, "the shape of the forward pass's logits, (T, V)")
@@ -181,20 +194,25 @@ class Adagrad:
     def __init__(self, params, lr: float = 0.1, eps: float = 1e-10):
         if not isinstance(params, dict) or not params:
             raise TypeError(f"params must be a non-empty dict of numpy arrays; got {type(params).__name__}")
-        if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr must be a positive finite number; got {lr!r}")
-        if not (isinstance(eps, (int, float)) and eps > 0):
-            raise ValueError(f"eps must be a positive number; got {eps!r}")
-        self.lr, self.eps = float(lr), float(eps)
+        self.lr = check_positive_number(lr, "lr")
+        self.eps = check_positive_number(eps, "eps")
         self.sums = {key: np.zeros_like(np.asarray(value, dtype=np.float64)) for key, value in params.items()}
 
     def step(self, params, grads) -> None:
         """Update every array of ``params`` in place from ``grads`` (same keys and shapes)."""
-        if set(grads) != set(self.sums):
-            raise ValueError(f"grads must have the keys {sorted(self.sums)}; got {sorted(grads)}")
+        for name, value in (("params", params), ("grads", grads)):
+            if not isinstance(value, dict):
+                raise TypeError(f"{name} must be a dict of numpy arrays; got {type(value).__name__}")
+            if set(value) != set(self.sums):
+                raise ValueError(f"{name} must have the keys {sorted(self.sums)}; got {sorted(value)}")
+        # Check every gradient before changing anything: a NaN would turn its parameter into NaN.
+        checked = {}
         for key, total in self.sums.items():
-            grad = np.asarray(grads[key], dtype=np.float64)
+            grad = real_array(grads[key], f"grads['{key}']")
             check_shape(grad, f"grads['{key}']", total.shape, f"the shape of params['{key}']")
+            checked[key] = grad
+        for key, total in self.sums.items():
+            grad = checked[key]
             total += grad * grad
             params[key] -= self.lr * grad / (np.sqrt(total) + self.eps)
 

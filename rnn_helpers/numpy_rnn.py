@@ -10,6 +10,8 @@ equals ``torch.nn.RNN`` for f = tanh or relu given the same weights.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ._validate import check_choice, check_params
@@ -33,11 +35,19 @@ def check_rnn_params(params, gates: int = 1) -> dict[str, np.ndarray]:
             f"params['weight_hh'] must be 2-D of shape ({gates}*hidden, hidden); got {weight_hh.shape}"
         )
     hidden = weight_hh.shape[1]
+    if hidden == 0:
+        raise ValueError(
+            f"params['weight_hh'] has shape {weight_hh.shape}: hidden size 0; a layer needs at least one unit"
+        )
     weight_ih = params["weight_ih"]
     if weight_ih.ndim != 2 or weight_ih.shape[0] != gates * hidden:
         raise ValueError(
             f"params['weight_ih'] must be 2-D of shape ({gates * hidden}, input) to match "
             f"weight_hh {weight_hh.shape}; got {weight_ih.shape}"
+        )
+    if weight_ih.shape[1] == 0:
+        raise ValueError(
+            f"params['weight_ih'] has shape {weight_ih.shape}: input size 0; a layer needs at least one input"
         )
     for key in ("bias_ih", "bias_hh"):
         if params[key].shape != (gates * hidden,):
@@ -71,7 +81,7 @@ def rnn_forward(x, params, h0=None, nonlinearity: str = "tanh"):
 
     Introduced in chapter 1.
     """
-    check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
+    nonlinearity = check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
     params = check_rnn_params(params)
     x = check_sequence(x, input_size=params["weight_ih"].shape[1])
     hidden = params["weight_hh"].shape[0]
@@ -82,10 +92,12 @@ def rnn_forward(x, params, h0=None, nonlinearity: str = "tanh"):
     pre_activations = np.empty(x.shape[:-1] + (hidden,))
     h = np.empty_like(pre_activations)
     h_prev = h_start
-    for t in range(x.shape[0]):
-        pre_activations[t] = input_terms[t] + h_prev @ params["weight_hh"].T
-        h[t] = f(pre_activations[t])
-        h_prev = h[t]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by step
+        for t in range(x.shape[0]):
+            pre_activations[t] = input_terms[t] + h_prev @ params["weight_hh"].T
+            h[t] = f(pre_activations[t])
+            h_prev = h[t]
+    check_no_overflow(h, "rnn_forward")
     cache = {
         "x": x,
         "h0": h_start,
@@ -93,8 +105,56 @@ def rnn_forward(x, params, h0=None, nonlinearity: str = "tanh"):
         "pre_activations": pre_activations,
         "params": params,
         "nonlinearity": nonlinearity,
+        "kind": "rnn",
     }
-    return h, cache
+    # The caller gets its own copy of h; the cache keeps the original. numpy cannot do what
+    # torch does (refuse, at backward time, a tensor changed in place), and a read-only h
+    # would break ordinary code like `h[:, 0] = 0`; so writing into the returned h (masking,
+    # clipping with out=h) can never change the gradients rnn_backward computes later.
+    # One copy of (T, [batch,] hidden) costs less than the forward pass itself.
+    return h.copy(), cache
+
+
+def check_no_overflow(h: np.ndarray, where: str) -> None:
+    """Raise ``FloatingPointError`` naming the first step whose state is NaN or infinite.
+
+    Inputs are checked to be finite on the way in, so a non-finite state means float64
+    overflowed inside the computation (inputs or weights far too large).
+    """
+    bad_steps = ~np.isfinite(h.reshape(h.shape[0], -1)).all(axis=1)
+    if bad_steps.any():
+        step = int(np.argmax(bad_steps)) + 1
+        raise FloatingPointError(
+            f"{where} overflowed float64 at step t = {step} of {h.shape[0]}: the state became NaN or "
+            "infinite. The inputs or weights are far too large (scale x down, or the weights)"
+        )
+
+
+_CACHE_KEYS = {
+    "rnn": ("x", "h0", "h", "pre_activations", "params", "nonlinearity"),
+    "lstm": ("x", "h0", "c0", "h", "c", "gates", "params"),
+}
+_CACHE_SOURCE = {
+    "rnn": "the second value rnn_forward returns: `h, cache = rnn_forward(x, params)`",
+    "lstm": "the third value lstm_forward returns: `h, (h_n, c_n), cache = lstm_forward(x, params)`",
+}
+
+
+def check_cache(cache, kind: str) -> Mapping:
+    """Return ``cache`` if it is a forward cache of ``kind`` ("rnn" or "lstm"); else say what is wrong."""
+    backward = f"{kind}_backward"
+    what = f"cache must be the dict {_CACHE_SOURCE[kind]}"
+    if isinstance(cache, tuple) and cache and isinstance(cache[-1], Mapping):
+        raise TypeError(f"{what}; got the whole tuple the forward pass returned: pass only its last value")
+    if not isinstance(cache, Mapping):
+        raise TypeError(f"{what}; got {type(cache).__name__}")
+    other = "lstm" if kind == "rnn" else "rnn"
+    if cache.get("kind") == other or (kind == "rnn" and "gates" in cache):
+        raise TypeError(f"{what}; got the cache of {other}_forward: use {other}_backward for it")
+    missing = [key for key in _CACHE_KEYS[kind] if key not in cache]
+    if missing:
+        raise TypeError(f"{what}; got a dict without {missing}, which {backward} needs")
+    return cache
 
 
 def rnn_backward(dh, cache) -> dict[str, np.ndarray]:
@@ -116,6 +176,7 @@ def rnn_backward(dh, cache) -> dict[str, np.ndarray]:
 
     Introduced in chapter 1; derived in chapter 3.
     """
+    cache = check_cache(cache, "rnn")
     x, h, params = cache["x"], cache["h"], cache["params"]
     dh = check_output_grad(dh, h.shape)
     _, f_prime = NONLINEARITIES[cache["nonlinearity"]]
@@ -123,9 +184,10 @@ def rnn_backward(dh, cache) -> dict[str, np.ndarray]:
     h_before = np.concatenate([cache["h0"][None], h[:-1]])  # h_{t-1} for every t
     d_pre = np.empty_like(h)
     d_next = np.zeros_like(cache["h0"])  # dL/dh_t arriving from step t + 1
-    for t in reversed(range(x.shape[0])):
-        d_pre[t] = (dh[t] + d_next) * slopes[t]
-        d_next = d_pre[t] @ params["weight_hh"]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        for t in reversed(range(x.shape[0])):
+            d_pre[t] = (dh[t] + d_next) * slopes[t]
+            d_next = d_pre[t] @ params["weight_hh"]
     hidden = h.shape[-1]
     flat_pre = d_pre.reshape(-1, hidden)
     grads = {
@@ -136,7 +198,18 @@ def rnn_backward(dh, cache) -> dict[str, np.ndarray]:
         "x": d_pre @ params["weight_ih"],
         "h0": d_next,
     }
+    check_finite_grads(grads, "rnn_backward")
     return grads
 
 
-__all__ = ["rnn_forward", "rnn_backward", "check_rnn_params", "RNN_PARAM_KEYS"]
+def check_finite_grads(grads: dict, where: str) -> None:
+    """Raise ``FloatingPointError`` if a gradient overflowed float64 (dh or weights far too large)."""
+    for key, value in grads.items():
+        if not np.isfinite(value).all():
+            raise FloatingPointError(
+                f"{where} overflowed float64: the gradient of {key!r} became NaN or infinite. "
+                "dh or the weights are far too large (scale dh down)"
+            )
+
+
+__all__ = ["rnn_forward", "rnn_backward", "check_rnn_params", "check_cache", "RNN_PARAM_KEYS"]
