@@ -126,12 +126,22 @@ def check_generation_options(mode: str, seed, length) -> np.random.Generator:
     return check_seed(seed)
 
 
+def check_vocab(vocab, name: str = "vocab"):
+    """Raise ``TypeError`` unless ``vocab`` is a ``rnn_helpers.vocab.Vocabulary`` (or acts like one)."""
+    if not all(hasattr(vocab, attribute) for attribute in ("tokens", "encode", "one_hot")):
+        raise TypeError(
+            f"{name} must be a Vocabulary (rnn_helpers.vocab.Vocabulary(tokens)); got {type(vocab).__name__}"
+        )
+    return vocab
+
+
 def check_count(value, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an ``int`` if it is an integer (not a bool) >= ``minimum``; else raise."""
+    wanted = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= {minimum}; got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be {wanted}; got {type(value).__name__} {value!r}")
     if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+        raise ValueError(f"{name} must be {wanted}; got {value!r}")
     return int(value)
 
 

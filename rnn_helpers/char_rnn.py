@@ -24,6 +24,7 @@ from ._validate import (
     check_generation_options,
     check_params,
     check_positive_number,
+    check_vocab,
     check_shape,
     real_array,
 )
@@ -237,6 +238,7 @@ def generate(params, vocab, start: str, length: int, mode: str = "argmax", seed:
     """
     rng = check_generation_options(mode, seed, length)
     params = check_char_rnn_params(params)
+    check_vocab(vocab)
     if params["weight_ih"].shape[1] != len(vocab):
         raise ValueError(f"vocab has {len(vocab)} tokens but the model reads {params['weight_ih'].shape[1]}")
     probs, h, _ = char_rnn_forward(vocab.one_hot(start), params)

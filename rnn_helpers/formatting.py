@@ -32,7 +32,11 @@ def number_text(value: float) -> str:
     >>> number_text(0.1 ** 4), number_text(16.0), number_text(4.2e-5), number_text(3.6e7), number_text(8.2e-34)
     ('0.0001', '16', '0.000042', '3.6 × 10⁷', '8.2 × 10⁻³⁴')
     """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"value must be a real number; got {type(value).__name__} {value!r}")
     value = abs(float(value))
+    if not math.isfinite(value):
+        raise ValueError(f"value must be a finite number to be written for readers; got {value!r}")
     if value == 0:
         return "0"
     if 1e-6 <= value < 1e6:

@@ -69,6 +69,10 @@ def order_of_magnitude(value: float, floor: float | None = None) -> str:
     ``floor`` (a power of ten, e.g. ``1e-12``) prints every nonzero value below it as
     ``"< floor"``, which is the same on every machine. Introduced in chapter 3.
     """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"value must be a non-negative number (a difference); got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"value must be a finite non-negative number (a difference, e.g. abs(a - b)); got {value!r}")
     floor_exponent = None
     if floor is not None:
         floor_exponent = round(math.log10(floor)) if floor > 0 else None

@@ -109,6 +109,7 @@ def test_set(lag: int, size: int = TEST_SIZE):
     Training draws from other seeds, so a model is scored on sequences it has (almost surely)
     never seen. Introduced in chapter 5.
     """
+    size = _check_int(size, "size", 1)
     return long_lag_batch(lag, size, np.random.default_rng(TEST_SEED))
 
 
