@@ -57,7 +57,9 @@ def lstm_forward(x, params, state=None):
     x = check_sequence(x, input_size=params["weight_ih"].shape[1])
     hidden = params["weight_hh"].shape[1]
     h0, c0 = _check_state(state, x, hidden)
-    input_terms = x @ params["weight_ih"].T + params["bias_ih"] + params["bias_hh"]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by step
+        input_terms = x @ params["weight_ih"].T + params["bias_ih"] + params["bias_hh"]
+    check_no_overflow(input_terms, "lstm_forward", "W_ih x_t + b")
     steps = x.shape[0]
     h = np.empty(x.shape[:-1] + (hidden,))
     c = np.empty_like(h)
@@ -72,7 +74,7 @@ def lstm_forward(x, params, state=None):
             c[t] = f * c_prev + i * g
             h[t] = o * np.tanh(c[t])
             h_prev, c_prev = h[t], c[t]
-    check_no_overflow(np.concatenate([h, c], axis=-1), "lstm_forward")
+    check_no_overflow(np.concatenate([h, c], axis=-1), "lstm_forward", "the state (h_t or c_t)")
     cache = {"x": x, "h0": h0, "c0": c0, "h": h, "c": c, "gates": gates, "params": params, "kind": "lstm"}
     # The caller gets copies; the cache keeps the originals, so writing into the returned h
     # (as rnn_forward explains) never changes what lstm_backward computes.
@@ -119,16 +121,17 @@ def lstm_backward(dh, cache) -> dict[str, np.ndarray]:
             d_flat = d_pre[t].reshape(d_pre.shape[1:-2] + (4 * hidden,))
             dh_next = d_flat @ params["weight_hh"]
             dc_next = dc_t * f
-    flat = d_pre.reshape(-1, 4 * hidden)
-    grads = {
-        "weight_ih": flat.T @ x.reshape(-1, x.shape[-1]),
-        "weight_hh": flat.T @ h_before.reshape(-1, hidden),
-        "bias_ih": flat.sum(axis=0),
-        "bias_hh": flat.sum(axis=0),
-        "x": d_pre.reshape(x.shape[:-1] + (4 * hidden,)) @ params["weight_ih"],
-        "h0": dh_next,
-        "c0": dc_next,
-    }
+    with np.errstate(over="ignore", invalid="ignore"):
+        flat = d_pre.reshape(-1, 4 * hidden)
+        grads = {
+            "weight_ih": flat.T @ x.reshape(-1, x.shape[-1]),
+            "weight_hh": flat.T @ h_before.reshape(-1, hidden),
+            "bias_ih": flat.sum(axis=0),
+            "bias_hh": flat.sum(axis=0),
+            "x": d_pre.reshape(x.shape[:-1] + (4 * hidden,)) @ params["weight_ih"],
+            "h0": dh_next,
+            "c0": dc_next,
+        }
     check_finite_grads(grads, "lstm_backward")
     return grads
 

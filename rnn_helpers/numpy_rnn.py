@@ -88,7 +88,9 @@ def rnn_forward(x, params, h0=None, nonlinearity: str = "tanh"):
     h_start = check_initial_state(h0, "h0", x, hidden)
     f, _ = NONLINEARITIES[nonlinearity]
     # One matrix product for all input terms; only the recurrent term must wait for h_{t-1}.
-    input_terms = x @ params["weight_ih"].T + params["bias_ih"] + params["bias_hh"]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by step
+        input_terms = x @ params["weight_ih"].T + params["bias_ih"] + params["bias_hh"]
+    check_no_overflow(input_terms, "rnn_forward", "W_ih x_t + b")
     pre_activations = np.empty(x.shape[:-1] + (hidden,))
     h = np.empty_like(pre_activations)
     h_prev = h_start
@@ -97,6 +99,7 @@ def rnn_forward(x, params, h0=None, nonlinearity: str = "tanh"):
             pre_activations[t] = input_terms[t] + h_prev @ params["weight_hh"].T
             h[t] = f(pre_activations[t])
             h_prev = h[t]
+    check_no_overflow(pre_activations, "rnn_forward", "the pre-activation")
     check_no_overflow(h, "rnn_forward")
     cache = {
         "x": x,
@@ -115,18 +118,18 @@ def rnn_forward(x, params, h0=None, nonlinearity: str = "tanh"):
     return h.copy(), cache
 
 
-def check_no_overflow(h: np.ndarray, where: str) -> None:
-    """Raise ``FloatingPointError`` naming the first step whose state is NaN or infinite.
+def check_no_overflow(values: np.ndarray, where: str, what: str = "the state") -> None:
+    """Raise ``FloatingPointError`` naming the first step t where ``values[t]`` is NaN or infinite.
 
-    Inputs are checked to be finite on the way in, so a non-finite state means float64
+    Inputs are checked to be finite on the way in, so a non-finite value means float64
     overflowed inside the computation (inputs or weights far too large).
     """
-    bad_steps = ~np.isfinite(h.reshape(h.shape[0], -1)).all(axis=1)
+    bad_steps = ~np.isfinite(values.reshape(values.shape[0], -1)).all(axis=1)
     if bad_steps.any():
         step = int(np.argmax(bad_steps)) + 1
         raise FloatingPointError(
-            f"{where} overflowed float64 at step t = {step} of {h.shape[0]}: the state became NaN or "
-            "infinite. The inputs or weights are far too large (scale x down, or the weights)"
+            f"{where} overflowed float64 at step t = {step} of {values.shape[0]}: {what} became NaN "
+            "or infinite. The inputs or weights are far too large (scale x or the weights down)"
         )
 
 
@@ -188,16 +191,17 @@ def rnn_backward(dh, cache) -> dict[str, np.ndarray]:
         for t in reversed(range(x.shape[0])):
             d_pre[t] = (dh[t] + d_next) * slopes[t]
             d_next = d_pre[t] @ params["weight_hh"]
-    hidden = h.shape[-1]
-    flat_pre = d_pre.reshape(-1, hidden)
-    grads = {
-        "weight_ih": flat_pre.T @ x.reshape(-1, x.shape[-1]),
-        "weight_hh": flat_pre.T @ h_before.reshape(-1, hidden),
-        "bias_ih": flat_pre.sum(axis=0),
-        "bias_hh": flat_pre.sum(axis=0),
-        "x": d_pre @ params["weight_ih"],
-        "h0": d_next,
-    }
+    with np.errstate(over="ignore", invalid="ignore"):
+        hidden = h.shape[-1]
+        flat_pre = d_pre.reshape(-1, hidden)
+        grads = {
+            "weight_ih": flat_pre.T @ x.reshape(-1, x.shape[-1]),
+            "weight_hh": flat_pre.T @ h_before.reshape(-1, hidden),
+            "bias_ih": flat_pre.sum(axis=0),
+            "bias_hh": flat_pre.sum(axis=0),
+            "x": d_pre @ params["weight_ih"],
+            "h0": d_next,
+        }
     check_finite_grads(grads, "rnn_backward")
     return grads
 
