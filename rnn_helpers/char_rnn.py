@@ -1,7 +1,7 @@
 """A character-level RNN in numpy: read one character per step, predict the next at every step.
 
 Introduced in chapter 3. The model is a vanilla recurrent layer (``numpy_rnn.rnn_forward``)
-followed by an output layer that turns each hidden state into one score per character:
+followed by an output layer that turns each hidden state into one score per character::
 
     h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_ih + b_hh)       (hidden,)
     z_t = W_hy h_t + b_y                                      (V,)
@@ -112,7 +112,8 @@ def char_rnn_backward(dlogits, cache) -> dict[str, np.ndarray]:
     ``dlogits`` (T, V) is dL/dz_t for every step (from ``softmax_cross_entropy``). Returns
     the gradient of every parameter (``CHAR_RNN_KEYS``, same shapes) and of ``h0`` (H,).
 
-    The output layer is handled here; the recurrence by ``numpy_rnn.rnn_backward``:
+    The output layer is handled here; the recurrence by ``numpy_rnn.rnn_backward``::
+
         dW_hy = sum_t dz_t h_t^T,   db_y = sum_t dz_t,   dL/dh_t (direct) = W_hy^T dz_t
 
     Introduced in chapter 3.
@@ -183,7 +184,7 @@ def state_gradient_norms(params, x, targets, h0=None) -> np.ndarray:
 class Adagrad:
     """Adagrad, exactly as ``torch.optim.Adagrad`` with its default settings.
 
-    For every parameter array p with gradient g, each ``step`` does
+    For every parameter array p with gradient g, each ``step`` does::
 
         s <- s + g * g            (the running sum of squared gradients, per entry)
         p <- p - lr * g / (sqrt(s) + eps)

@@ -1,7 +1,7 @@
 """How much of an early input reaches the last output of the one-neuron recurrence.
 
 Introduced in chapter 4 (and used beside the LSTM in chapter 5). The neuron is chapter 2's
-scalar recurrence with the recurrent weight W2 and output y_t = h_t:
+scalar recurrence with the recurrent weight W2 and output y_t = h_t::
 
     linear:  h_t = W2 * h_{t-1} + x_t
     tanh:    h_t = tanh(W2 * h_{t-1} + x_t)            (h_0 = 0)

@@ -160,8 +160,8 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
 
 
 def plain_label(label: str | None) -> str:
-    """A label as a screen reader should hear it: TeX markup removed ("$W_{hh}$" -> "W_hh",
-    "$\\hat{y}_5$" -> "y-hat_5").
+    r"""A label as a screen reader should hear it: TeX markup removed (``"$W_{hh}$"`` ->
+    ``"W_hh"``, ``"$\hat{y}_5$"`` -> ``"y-hat_5"``).
 
     Introduced in chapter 2, for alt text.
     """

@@ -1,7 +1,7 @@
 """The gradient through time of a recurrent layer as a product of Jacobians.
 
 Introduced in chapter 4. For the layer h_t = f(a_t), a_t = W_ih x_t + b + W_hh h_{t-1},
-one step back multiplies the gradient by the transposed step Jacobian:
+one step back multiplies the gradient by the transposed step Jacobian::
 
     d L / d h_{t-1} = W_hh^T diag(f'(a_t)) d L / d h_t,
 

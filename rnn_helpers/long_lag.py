@@ -241,7 +241,7 @@ def one_thread():
 class Adam:
     """Adam, written out: the update of ``torch.optim.Adam`` with its defaults.
 
-    For every parameter p with gradient g, at update t:
+    For every parameter p with gradient g, at update t::
 
         m <- m + (1 - beta1) (g - m)          v <- beta2 v + (1 - beta2) g^2
         p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)

@@ -1,7 +1,7 @@
 """A long short-term memory (LSTM) layer in numpy: forward pass and backpropagation through time.
 
 Introduced in chapter 5. Parameters follow ``torch.nn.LSTM`` (without the ``_l0`` suffix),
-with the four gates stacked in PyTorch's order i, f, g, o along the first axis:
+with the four gates stacked in PyTorch's order i, f, g, o along the first axis::
 
     a_t = weight_ih @ x_t + bias_ih + weight_hh @ h_{t-1} + bias_hh      (4*hidden,)
     i, f, o = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o);   g = tanh(a_g)

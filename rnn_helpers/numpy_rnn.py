@@ -1,11 +1,11 @@
 """A vanilla (Elman) recurrent layer in numpy: forward pass and backpropagation through time.
 
 Introduced in chapter 1; derived step by step in chapters 2 and 3. The parameters use
-PyTorch's names and layouts (``torch.nn.RNN`` without the ``_l0`` suffix), so
+PyTorch's names and layouts (``torch.nn.RNN`` without the ``_l0`` suffix). Every step computes::
 
     h_t = f(weight_ih @ x_t + bias_ih + weight_hh @ h_{t-1} + bias_hh)
 
-equals ``torch.nn.RNN`` for f = tanh or relu given the same weights.
+which equals ``torch.nn.RNN`` for f = tanh or relu given the same weights.
 """
 
 from __future__ import annotations
