@@ -61,7 +61,7 @@ def bigram_probs(table, vocab, text: str) -> np.ndarray:
     Row t depends on ``text[t]`` only, never on ``text[:t]``. Introduced in chapter 3.
     """
     table = _check_table(table, vocab)
-    return table[vocab.encode(text)]
+    return table[vocab.encode(text, name="text")]
 
 
 def bigram_generate(table, vocab, start: str, length: int, mode: str = "argmax", seed: int | None = None,
@@ -77,8 +77,8 @@ def bigram_generate(table, vocab, start: str, length: int, mode: str = "argmax",
     if mode == "sample" and not np.allclose(table.sum(axis=1), 1.0):
         raise ValueError("mode='sample' needs each row of table to sum to 1 (probabilities, as fit_bigram "
                          f"returns); row sums range from {table.sum(axis=1).min()} to {table.sum(axis=1).max()}")
+    current = int(vocab.encode(start, name="start")[-1])
     text = list(start)
-    current = int(vocab.encode(start)[-1])
     for _ in range(length):
         p = table[current]
         current = int(np.argmax(p)) if mode == "argmax" else int(rng.choice(len(vocab), p=p))

@@ -24,6 +24,7 @@ from ._validate import (
     check_generation_options,
     check_params,
     check_positive_number,
+    check_seed,
     check_vocab,
     check_shape,
     real_array,
@@ -45,7 +46,7 @@ def init_char_rnn(vocab_size: int, hidden_size: int, seed: int) -> dict[str, np.
     for name, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     bound = 1.0 / np.sqrt(hidden_size)
     shapes = {
         "weight_ih": (hidden_size, vocab_size),
@@ -207,9 +208,11 @@ class Adagrad:
                 raise TypeError(f"{name} must be a dict of numpy arrays; got {type(value).__name__}")
             if set(value) != set(self.sums):
                 raise ValueError(f"{name} must have the keys {sorted(self.sums)}; got {sorted(value)}")
-        # Check every gradient before changing anything: a NaN would turn its parameter into NaN.
+        # Check everything before changing anything: a NaN would turn its parameter into NaN.
         checked = {}
         for key, total in self.sums.items():
+            check_shape(real_array(params[key], f"params['{key}']"), f"params['{key}']", total.shape,
+                        "the shape the optimizer was built with")
             grad = real_array(grads[key], f"grads['{key}']")
             check_shape(grad, f"grads['{key}']", total.shape, f"the shape of params['{key}']")
             checked[key] = grad
@@ -242,7 +245,7 @@ def generate(params, vocab, start: str, length: int, mode: str = "argmax", seed:
     check_vocab(vocab)
     if params["weight_ih"].shape[1] != len(vocab):
         raise ValueError(f"vocab has {len(vocab)} tokens but the model reads {params['weight_ih'].shape[1]}")
-    probs, h, _ = char_rnn_forward(vocab.one_hot(start), params)
+    probs, h, _ = char_rnn_forward(np.eye(len(vocab))[vocab.encode(start, name="start")], params)
     text, state, p = list(start), h[-1], probs[-1]
     for _ in range(length):
         index = int(np.argmax(p)) if mode == "argmax" else int(rng.choice(len(vocab), p=p))

@@ -69,7 +69,10 @@ def first_input_pulse(steps: int, size: float = 1.0) -> np.ndarray:
     Introduced in chapter 4.
     """
     steps = check_steps(steps)
-    size = float(real_array(size, "size"))
+    size = real_array(size, "size")
+    if size.ndim != 0:
+        raise ValueError(f"size must be one number; got an array of shape {size.shape}")
+    size = float(size)
     x = np.zeros(steps)
     x[0] = size
     return x

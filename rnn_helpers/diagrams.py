@@ -165,6 +165,8 @@ def plain_label(label: str | None) -> str:
 
     Introduced in chapter 2, for alt text.
     """
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"label must be a string (or None); got {type(label).__name__} {label!r}")
     text = re.sub(r"\\hat\s*\{?(\w)\}?", r"\1-hat", (label or "").replace("$", "")).replace("\\", "")
     text = text.replace("^{(", "(").replace(")}", ")").replace("^{", "^").replace("_{", "_")
     return text.replace("{", "").replace("}", "")

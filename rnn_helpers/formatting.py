@@ -15,13 +15,20 @@ _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
+def _check_digits(text) -> None:
+    if isinstance(text, (bool, np.bool_)) or not isinstance(text, (str, int, np.integer)):
+        raise TypeError(f"text must be an integer or a string of digits; got {type(text).__name__} {text!r}")
+
+
 def superscript(text: str | int) -> str:
     """``superscript(-15) == "⁻¹⁵"``: digits and minus signs as Unicode superscripts."""
+    _check_digits(text)
     return str(text).translate(_SUPERSCRIPTS)
 
 
 def subscript(text: str | int) -> str:
     """``subscript(12) == "₁₂"``: digits as Unicode subscripts (``"x" + subscript(1)`` is x₁)."""
+    _check_digits(text)
     return str(text).translate(_SUBSCRIPTS)
 
 

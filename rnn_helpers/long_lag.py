@@ -602,6 +602,8 @@ def memory_unit(traces: dict, y) -> tuple[int, float]:
     """
     from ._validate import real_array
 
+    if not isinstance(traces, dict) or "c" not in traces:
+        raise TypeError("traces must be the dict lstm_gate_traces(model, x) returns (with the cell states 'c')")
     c_last = traces["c"][-1]  # (batch, hidden)
     target = 2.0 * real_array(y, "y") - 1.0
     if target.shape != c_last.shape[:1]:

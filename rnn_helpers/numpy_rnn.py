@@ -21,38 +21,38 @@ from .sequences import check_sequence, check_initial_state, check_output_grad
 RNN_PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
-def check_rnn_params(params, gates: int = 1) -> dict[str, np.ndarray]:
+def check_rnn_params(params, gates: int = 1, name: str = "params") -> dict[str, np.ndarray]:
     """Validate a recurrent layer's parameters and return them as float64 arrays.
 
     ``gates`` is G in PyTorch's layouts: 1 for a vanilla RNN, 4 for an LSTM, 3 for a GRU.
     Shapes: ``weight_ih`` (G*hidden, input), ``weight_hh`` (G*hidden, hidden),
     ``bias_ih`` and ``bias_hh`` (G*hidden,).
     """
-    params = check_params(params, RNN_PARAM_KEYS)
+    params = check_params(params, RNN_PARAM_KEYS, name)
     weight_hh = params["weight_hh"]
     if weight_hh.ndim != 2 or weight_hh.shape[0] != gates * weight_hh.shape[1]:
         raise ValueError(
-            f"params['weight_hh'] must be 2-D of shape ({gates}*hidden, hidden); got {weight_hh.shape}"
+            f"{name}['weight_hh'] must be 2-D of shape ({gates}*hidden, hidden); got {weight_hh.shape}"
         )
     hidden = weight_hh.shape[1]
     if hidden == 0:
         raise ValueError(
-            f"params['weight_hh'] has shape {weight_hh.shape}: hidden size 0; a layer needs at least one unit"
+            f"{name}['weight_hh'] has shape {weight_hh.shape}: hidden size 0; a layer needs at least one unit"
         )
     weight_ih = params["weight_ih"]
     if weight_ih.ndim != 2 or weight_ih.shape[0] != gates * hidden:
         raise ValueError(
-            f"params['weight_ih'] must be 2-D of shape ({gates * hidden}, input) to match "
+            f"{name}['weight_ih'] must be 2-D of shape ({gates * hidden}, input) to match "
             f"weight_hh {weight_hh.shape}; got {weight_ih.shape}"
         )
     if weight_ih.shape[1] == 0:
         raise ValueError(
-            f"params['weight_ih'] has shape {weight_ih.shape}: input size 0; a layer needs at least one input"
+            f"{name}['weight_ih'] has shape {weight_ih.shape}: input size 0; a layer needs at least one input"
         )
     for key in ("bias_ih", "bias_hh"):
         if params[key].shape != (gates * hidden,):
             raise ValueError(
-                f"params['{key}'] must have shape ({gates * hidden},) to match weight_hh "
+                f"{name}['{key}'] must have shape ({gates * hidden},) to match weight_hh "
                 f"{weight_hh.shape}; got {params[key].shape}"
             )
     return params

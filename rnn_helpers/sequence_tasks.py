@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_params, real_array, check_ndim
-from .numpy_rnn import rnn_forward
+from .numpy_rnn import check_rnn_params, rnn_forward
 
 
 def read_out(h: np.ndarray, readout) -> np.ndarray:
@@ -73,6 +73,8 @@ def encode_decode(xs, encoder_params, decoder_params, readout, steps: int) -> np
     The encoder's final state is the decoder's initial state; the decoder reads zeros.
     This is the shape of translation, where the sentence lengths differ.
     """
+    encoder_params = check_rnn_params(encoder_params, name="encoder_params")
+    decoder_params = check_rnn_params(decoder_params, name="decoder_params")
     h_enc, _ = rnn_forward(xs, encoder_params)
     if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer; got {steps!r}")

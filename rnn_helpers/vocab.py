@@ -42,24 +42,28 @@ class Vocabulary:
     def __repr__(self) -> str:
         return f"Vocabulary({self.tokens})"
 
-    def encode(self, sequence: Sequence[str]) -> np.ndarray:
-        """Indices of the tokens of ``sequence`` (a string of characters, or a list of words): shape (T,)."""
+    def encode(self, sequence: Sequence[str], name: str = "sequence") -> np.ndarray:
+        """Indices of the tokens of ``sequence`` (a string of characters, or a list of words): shape (T,).
+
+        ``name`` is the argument's name in error messages (``text`` when a caller passes its own).
+        """
         if isinstance(sequence, str) and " " in sequence and " " not in self._index and any(
             len(token) > 1 for token in self.tokens
         ):
-            raise ValueError("this vocabulary holds words: pass a list of words, e.g. sentence.split()")
+            raise ValueError(f"{name} is a sentence string, but this vocabulary holds words: pass a list of "
+                             "words, e.g. sentence.split()")
         if isinstance(sequence, np.ndarray) and sequence.dtype.kind == "U":
             sequence = sequence.tolist()
         if not isinstance(sequence, (str, list, tuple)):
             raise TypeError(
-                "sequence must be a string of characters or a list of tokens; "
+                f"{name} must be a string of characters or a list of tokens; "
                 f"got {type(sequence).__name__}"
             )
         if len(sequence) == 0:
-            raise ValueError("cannot encode an empty sequence; give at least one token")
+            raise ValueError(f"{name} is an empty sequence; give at least one token")
         unknown = [token for token in sequence if not isinstance(token, str) or token not in self._index]
         if unknown:
-            raise ValueError(f"{unknown[0]!r} is not in the vocabulary {self.tokens}")
+            raise ValueError(f"{unknown[0]!r} is not in the vocabulary {self.tokens} (it is in {name})")
         return np.array([self._index[token] for token in sequence])
 
     def decode(self, indices) -> list[str]:
