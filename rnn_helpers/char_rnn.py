@@ -226,6 +226,8 @@ def generate(params, vocab, start: str, length: int, mode: str = "argmax", seed:
              stop: str | None = None) -> str:
     """Let the model write: feed ``start``, then feed back each character it picks.
 
+    Returns ``start`` followed by the generated characters. Introduced in chapter 3.
+
     Parameters
     ----------
     params : dict with ``CHAR_RNN_KEYS``
@@ -237,8 +239,6 @@ def generate(params, vocab, start: str, length: int, mode: str = "argmax", seed:
         with ``numpy.random.default_rng(seed)``; ``seed`` is then required).
     stop : str, optional
         A token that ends the text as soon as it is produced (an end-of-word mark).
-
-    Returns ``start`` followed by the generated characters. Introduced in chapter 3.
     """
     rng = check_generation_options(mode, seed, length)
     params = check_char_rnn_params(params)

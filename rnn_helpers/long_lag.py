@@ -141,6 +141,9 @@ def _classifier_class():
 def make_model(kind: str, hidden: int | None = None, keep_bias: float | None = None, seed: int = 0):
     """A freshly initialised classifier for the long-lag task.
 
+    Returns a ``torch.nn.Module``; ``forward`` maps x (T, batch, 2) to logits (batch,).
+    Introduced in chapter 5.
+
     Parameters
     ----------
     kind : {"rnn", "lstm", "gru"}
@@ -156,9 +159,6 @@ def make_model(kind: str, hidden: int | None = None, keep_bias: float | None = N
         random number and the gate starts near 0.5.
     seed : int
         Seeds ``torch.manual_seed`` for the initial weights.
-
-    Returns a ``torch.nn.Module``; ``forward`` maps x (T, batch, 2) to logits (batch,).
-    Introduced in chapter 5.
     """
     import torch
 
@@ -397,6 +397,8 @@ def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: 
                    skip: Callable[[str, int], bool] | None = None, workers: int = 1) -> Experiment:
     """Train every model of ``specs`` at every lag and score it on the test set.
 
+    Returns an ``Experiment``. Introduced in chapter 5.
+
     Parameters
     ----------
     specs : dict label -> ModelSpec
@@ -419,8 +421,6 @@ def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: 
         with two cores ``workers=2`` finishes the experiment sooner. The numbers do not
         depend on it: every run has its own seeds and its own model, and the rows, the
         lines and the losses come out in the same order.
-
-    Returns an ``Experiment``. Introduced in chapter 5.
     """
     if not isinstance(specs, Mapping) or not specs:
         raise TypeError(f"specs must be a non-empty dict label -> ModelSpec, got {type(specs).__name__}")
@@ -566,9 +566,10 @@ def lstm_gate_traces(model, x) -> dict:
 
     Returns
     -------
-    dict with ``i``, ``f``, ``g``, ``o``, ``c``, ``h``: arrays (T, batch, hidden), and
-    ``max_diff_vs_torch``: the largest |h_numpy - h_torch| over all steps (the same weights
-    run by ``torch.nn.LSTM``; a float32 module, so expect about 1e-7).
+    traces : dict
+        ``i``, ``f``, ``g``, ``o``, ``c``, ``h``, arrays (T, batch, hidden), and
+        ``max_diff_vs_torch``, the largest |h_numpy - h_torch| over all steps (the same
+        weights run by ``torch.nn.LSTM``; a float32 module, so expect about 1e-7).
 
     Introduced in chapter 5.
     """
@@ -627,12 +628,13 @@ def describe_memory_unit(traces: dict, x, y, unit: int) -> dict:
 
     Returns
     -------
-    dict with ``gate_means``: the mean of i, f, o of the unit at step 1 and over steps 2..T
-    (a dict gate name -> (step 1, later)); ``candidate_vs_bit`` and ``candidate_vs_input``: the
-    correlation, over steps 2..T, of the unit's candidate g_t with the bit (+1/-1) and with
-    the current distraction v_t; ``cell_by_bit``: a dict step -> (mean c for bit +1, mean c
-    for bit -1) at steps 1, 10 (if T >= 10) and T; ``units_that_know``: how many units have
-    an absolute correlation of c_T with the bit above 0.9.
+    description : dict
+        ``gate_means``, the mean of i, f, o of the unit at step 1 and over steps 2..T
+        (a dict gate name -> (step 1, later)); ``candidate_vs_bit`` and ``candidate_vs_input``,
+        the correlation, over steps 2..T, of the unit's candidate g_t with the bit (+1/-1) and
+        with the current distraction v_t; ``cell_by_bit``, a dict step -> (mean c for bit +1,
+        mean c for bit -1) at steps 1, 10 (if T >= 10) and T; ``units_that_know``, how many
+        units have an absolute correlation of c_T with the bit above 0.9.
 
     Introduced in chapter 5.
     """

@@ -44,6 +44,9 @@ def train(loss_and_grads: Callable, params: dict, optimizer, updates: int, log_e
           decimals: int = 4, snapshots: Sequence[int] = (), out: Callable[[str], None] = print) -> History:
     """Run up to ``updates`` optimizer steps on ``params`` (changed in place).
 
+    Returns a ``History``. The loss recorded after k updates is computed with the
+    parameters after k updates. Introduced in chapter 3.
+
     Parameters
     ----------
     loss_and_grads : callable, params -> (loss: float, grads: dict like params)
@@ -61,9 +64,6 @@ def train(loss_and_grads: Callable, params: dict, optimizer, updates: int, log_e
         Decimals of the printed numbers.
     snapshots : list of int
         Update counts k at which a copy of ``params`` is kept in ``History.snapshots[k]``.
-
-    Returns a ``History``. The loss recorded after k updates is computed with the
-    parameters after k updates. Introduced in chapter 3.
     """
     for name, value in (("updates", updates), ("log_every", log_every), ("decimals", decimals)):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
