@@ -1,6 +1,6 @@
 """Attack every computational public function of rnn_helpers with plausible bad input.
 
-Usage: ``PYTHONPATH=$PWD .venv/bin/python benchmarks/attack_inputs.py [-v]``
+Usage: ``PYTHONPATH=$PWD .venv/bin/python benchmarks/attack_inputs.py [-v] [--table]``
 
 Each function gets a valid baseline call. Then, one argument at a time, the baseline value is
 replaced by inputs a reader could plausibly type: the wrong type, None, NaN, infinity, an
@@ -160,7 +160,7 @@ def scalar_variants(value):
     yield "None", None, "bad"
     yield "a string", str(value), "bad"
     yield "True", True, "bad"
-    yield "a list", [value], "bad"
+    yield "a one-element list", [value], "bad"
     if isinstance(value, (int, np.integer)):
         yield "-1", -1, "bad"
         yield "2.5", 2.5, "bad"
@@ -229,7 +229,7 @@ def variants(name: str, value):
     if name == "cache":
         yield "None", None, "bad"
         yield "an empty dict", {}, "bad"
-        yield "a tuple", (np.ones(3), value), "bad"
+        yield "the (h, cache) tuple", (np.ones(3), value), "bad"
     if name == "traces":
         yield "None", None, "bad"
         yield "an empty dict", {}, "bad"
@@ -262,51 +262,74 @@ def call(function, arguments):
     return result, [w for w in caught if not issubclass(w.category, DeprecationWarning)]
 
 
+GROUPS = {
+    "wrong type (None, str, bool, dict, number, torch tensor, Linear layer, int for rng, ...)": (
+        "None", "a string", "True", "a dict", "a number", "a torch tensor", "a Linear layer", "an int seed",
+        "a list of tokens", "a list of its arrays", "numbers instead of strings", "a bool array",
+        "complex numbers", "the (h, cache) tuple", "a one-element list"),
+    "NaN or infinity (in an array, a scalar or a dict entry)": (
+        "NaN inside", "infinity inside", "NaN", "infinity", "NaN in an entry"),
+    "masked array": ("a masked array",),
+    "wrong shape (empty, extra axis, one column fewer, scalar, wrong entry shape)": (
+        "an empty array", "an extra axis", "one column fewer", "a scalar", "an entry of the wrong shape"),
+    "wrong count (-1, 2.5) or missing dict key / empty dict": ("-1", "2.5", "a key missing", "an empty dict"),
+    "wrong text (empty, misspelled, a sentence for a word list, empty list)": (
+        "an empty string", "a misspelling", "one string joined by spaces", "an empty list"),
+    "module the dict cannot describe (2 layers, batch_first)": ("a 2-layer module", "a batch_first module"),
+    "same value, other form (list, float32, int, Fortran, strided, read-only, numpy scalar/string, subclass)": (
+        "Fortran order", "negative strides", "read-only", "float32", "numpy int", "numpy float32",
+        "numpy float64", "a numpy string", "entries as lists", "a tuple", "a subclass", "a list"),
+}
+
+
+def outcome(function, baseline, expected, argument, bad, kind) -> tuple[str, str]:
+    """(outcome, detail) of one call with ``argument`` replaced by ``bad``."""
+    try:
+        result, caught = call(function, {**baseline, argument: bad})
+    except (ValueError, TypeError, FloatingPointError) as error:
+        message = f"{type(error).__name__}: {str(error)[:140]}"
+        if kind.startswith("same"):
+            return "wrong", f"refused a valid input: {message}"
+        named = argument in str(error) or argument.rstrip("s") in str(error)
+        return ("clear" if named else "raw"), message
+    except Exception as error:  # noqa: BLE001 - that is what we are looking for
+        return ("wrong" if kind.startswith("same") else "raw"), f"{type(error).__name__}: {str(error)[:140]}"
+    if caught:
+        return "warned", str(caught[0].message)[:140]
+    if kind.startswith("same"):
+        if kind == "same-module" or results_equal(expected, result, close=kind == "same-close"):
+            return "right", ""
+        return "wrong", "another result than the baseline"
+    return "accepted", f"returned {type(result).__name__}"
+
+
 def main(verbose: bool) -> int:
     counts = Counter()
+    by_label: dict[str, Counter] = {}
     notes = []
     for name, (function, baseline) in BASELINES.items():
         expected, _ = call(function, baseline)
         for argument, value in baseline.items():
             for label, bad, kind in variants(argument, value):
-                counts["tried"] += 1
-                case = f"{name}({argument}={label})"
-                try:
-                    result, caught = call(function, {**baseline, argument: bad})
-                except (ValueError, TypeError, FloatingPointError) as error:
-                    message = str(error)
-                    named = argument in message or argument.rstrip("s") in message
-                    if kind.startswith("same"):
-                        counts["wrong"] += 1
-                        notes.append(f"WRONG  {case}: refused a valid input: {type(error).__name__}: {message[:120]}")
-                    elif named:
-                        counts["clear"] += 1
-                        if verbose:
-                            notes.append(f"clear  {case}: {type(error).__name__}: {message[:140]}")
-                    else:
-                        counts["raw"] += 1
-                        notes.append(f"RAW    {case}: {type(error).__name__}: {message[:140]}")
-                    continue
-                except Exception as error:  # noqa: BLE001 - that is what we are looking for
-                    counts["raw" if not kind.startswith("same") else "wrong"] += 1
-                    notes.append(f"RAW    {case}: {type(error).__name__}: {str(error)[:140]}")
-                    continue
-                if caught:
-                    counts["warned"] += 1
-                    if verbose:
-                        notes.append(f"warned {case}: {caught[0].message}")
-                elif kind.startswith("same"):
-                    if kind == "same-module" or results_equal(expected, result, close=kind == "same-close"):
-                        counts["right"] += 1
-                    else:
-                        counts["wrong"] += 1
-                        notes.append(f"WRONG  {case}: another result than the baseline")
-                else:
-                    counts["accepted"] += 1
-                    notes.append(f"accept {case}: returned {type(result).__name__}")
+                result, detail = outcome(function, baseline, expected, argument, bad, kind)
+                for tally in (counts, by_label.setdefault(label, Counter())):
+                    tally["tried"] += 1
+                    tally[result] += 1
+                if verbose or result in ("raw", "wrong", "accepted"):
+                    notes.append(f"{result:<8} {name}({argument}={label}): {detail}")
     print("\n".join(notes))
     print(f"\n{len(BASELINES)} functions; " + ", ".join(f"{key} {counts[key]}" for key in
           ("tried", "clear", "warned", "right", "accepted", "raw", "wrong")))
+    if "--table" in sys.argv:
+        print("\n| input kind | tried | clear error | warned | right answer | accepted (valid) | raw or wrong |")
+        print("|---|---|---|---|---|---|---|")
+        grouped = {group: Counter() for group in GROUPS}
+        for label, tally in by_label.items():
+            group = next((g for g, labels in GROUPS.items() if label in labels), label)
+            grouped.setdefault(group, Counter()).update(tally)
+        for group, tally in grouped.items():
+            print(f"| {group} | " + " | ".join(str(tally[k]) for k in ("tried", "clear", "warned", "right", "accepted"))
+                  + f" | {tally['raw'] + tally['wrong']} |")
     return counts["raw"] + counts["wrong"]
 
 
