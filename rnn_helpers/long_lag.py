@@ -568,7 +568,7 @@ def lstm_gate_traces(model, x) -> dict:
     -------
     traces : dict
         ``i``, ``f``, ``g``, ``o``, ``c``, ``h``, arrays (T, batch, hidden), and
-        ``max_diff_vs_torch``, the largest |h_numpy - h_torch| over all steps (the same
+        ``max_diff_vs_torch``, the largest ``|h_numpy - h_torch|`` over all steps (the same
         weights run by ``torch.nn.LSTM``; a float32 module, so expect about 1e-7).
 
     Introduced in chapter 5.
