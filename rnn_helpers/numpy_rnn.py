@@ -75,7 +75,8 @@ def rnn_forward(x, params, h0=None, nonlinearity: str = "tanh"):
     Returns
     -------
     h : array, (T, hidden) or (T, batch, hidden)
-        The hidden state after every step; ``h[-1]`` is the final state.
+        The hidden state after every step; ``h[-1]`` is the final state. It is the
+        caller's own copy: writing into it never changes what ``rnn_backward`` computes.
     cache : dict
         What ``rnn_backward`` needs.
 
