@@ -106,7 +106,7 @@ def neuron_states(w2, inputs, activation: str = "linear"):
     """
     w2 = check_w2(w2)
     x = _check_inputs(inputs)
-    check_choice(activation, "activation", ACTIVATIONS)
+    activation = check_choice(activation, "activation", ACTIVATIONS)
     h = np.empty_like(x)
     a = np.empty_like(x)
     h_prev = 0.0

@@ -31,7 +31,7 @@ SLOPE_BOUNDS = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0}
 
 
 def _forward(x, params, h0, nonlinearity):
-    check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
+    nonlinearity = check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
     params = check_rnn_params(params)
     x = real_array(x, "x")
     check_ndim(x, "x", {2: "(T, input), one unbatched sequence"})
@@ -136,7 +136,7 @@ def matrix_with_spectral_norm(hidden: int, spectral_norm: float, rng: np.random.
     spectral_norm = float(spectral_norm)
     if spectral_norm <= 0:
         raise ValueError(f"spectral_norm must be positive; got {spectral_norm}")
-    check_choice(kind, "kind", ("orthogonal", "gaussian"))
+    kind = check_choice(kind, "kind", ("orthogonal", "gaussian"))
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got {type(rng).__name__}")
     matrix = rng.normal(size=(hidden, hidden))

@@ -97,7 +97,7 @@ def stack_forward(inputs: Sequence, layers: Sequence[dict], nonlinearity: str = 
 
     Returns the L hidden states, shape (L, hidden). Introduced in chapter 2.
     """
-    check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
+    nonlinearity = check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
     if isinstance(inputs, (str, np.ndarray)) or not isinstance(inputs, Sequence):
         raise TypeError(f"inputs must be a list with one array (or None) per layer, got {type(inputs).__name__}")
     if isinstance(layers, dict) or not isinstance(layers, Sequence):
