@@ -18,6 +18,11 @@ def as_float_array(value, name: str) -> np.ndarray:
     Accepts numpy arrays and (nested) lists or tuples of real numbers. Anything else
     (a string, a dict, a torch tensor, complex or boolean data) is refused.
     """
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array; its mask would be ignored and the hidden values used. "
+            f"Pass {name}.filled(value) or drop the masked entries first"
+        )
     if type(value).__module__.startswith("torch"):
         raise TypeError(
             f"{name} must be a numpy array, got a {type(value).__name__}; "
@@ -32,6 +37,12 @@ def as_float_array(value, name: str) -> np.ndarray:
     if array.dtype.kind not in "iuf":
         raise TypeError(
             f"{name} must hold real numbers (int or float), got an array of dtype {array.dtype}"
+        )
+    if array.dtype.kind in "iu" and array.size and (array.max() > 2**53 or array.min() < -(2**53)):
+        raise ValueError(
+            f"{name} holds integers beyond 2**53 (largest magnitude "
+            f"{max(abs(int(array.max())), abs(int(array.min())))}), which float64 cannot hold "
+            f"exactly; convert {name} to float yourself if the rounding is acceptable"
         )
     return array.astype(np.float64)
 
@@ -88,7 +99,15 @@ def check_params(params, expected_keys: tuple[str, ...], name: str = "params") -
 
 
 def check_choice(value, name: str, choices: tuple[str, ...]) -> str:
-    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
+    """Return ``value`` as a ``str`` if it is one of ``choices``; raise a clear error otherwise.
+
+    A numpy string (``np.str_`` or a 0-d string array) counts as the string it holds.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "U":
+        value = value.item()
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of the strings {list(choices)}, got {type(value).__name__} {value!r}")
+    value = str(value)
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
@@ -100,9 +119,46 @@ def check_generation_options(mode: str, seed, length) -> np.random.Generator:
     ``mode`` is "argmax" or "sample"; sampling needs a ``seed`` so the text is reproducible;
     ``length`` is a non-negative integer.
     """
-    check_choice(mode, "mode", ("argmax", "sample"))
+    mode = check_choice(mode, "mode", ("argmax", "sample"))
     if mode == "sample" and seed is None:
         raise ValueError("mode='sample' draws random characters: give a seed so the text is reproducible")
-    if not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"length must be a non-negative integer; got {length!r}")
+    check_count(length, "length", minimum=0)
+    return check_seed(seed)
+
+
+def check_vocab(vocab, name: str = "vocab"):
+    """Raise ``TypeError`` unless ``vocab`` is a ``rnn_helpers.vocab.Vocabulary`` (or acts like one)."""
+    if not all(hasattr(vocab, attribute) for attribute in ("tokens", "encode", "one_hot")):
+        raise TypeError(
+            f"{name} must be a Vocabulary (rnn_helpers.vocab.Vocabulary(tokens)); got {type(vocab).__name__}"
+        )
+    return vocab
+
+
+def check_count(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int`` if it is an integer (not a bool) >= ``minimum``; else raise."""
+    wanted = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be {wanted}; got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {wanted}; got {value!r}")
+    return int(value)
+
+
+def check_seed(seed) -> np.random.Generator:
+    """Return ``numpy.random.default_rng(seed)``, with a clear error for a seed numpy refuses.
+
+    A seed is ``None``, a non-negative integer, or a ``numpy.random.Generator`` (used as is).
+    """
+    if seed is not None and not isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        check_count(seed, "seed", minimum=0)
     return np.random.default_rng(seed)
+
+
+def check_positive_number(value, name: str) -> float:
+    """Return ``value`` as a float if it is a finite real number > 0 (numpy scalars too); else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive finite number; got {type(value).__name__} {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
+    return float(value)

@@ -11,6 +11,10 @@ import numpy as np
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """Logistic function ``1 / (1 + exp(-a))``, computed without overflow for large ``abs(a)``."""
+    if not (type(a) is np.ndarray and a.dtype == np.float64):  # the hot path skips the check
+        from ._validate import as_float_array
+
+        a = as_float_array(a, "a")
     out = np.empty_like(a, dtype=np.float64)
     positive = a >= 0
     out[positive] = 1.0 / (1.0 + np.exp(-a[positive]))

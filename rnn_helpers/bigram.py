@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validate import check_generation_options, check_shape, real_array
+from ._validate import check_generation_options, check_shape, check_vocab, real_array
 
 
 def fit_bigram(words: Sequence[str], vocab) -> np.ndarray:
@@ -32,8 +32,10 @@ def fit_bigram(words: Sequence[str], vocab) -> np.ndarray:
 
     Introduced in chapter 3.
     """
-    if isinstance(words, str) or not isinstance(words, Sequence) or len(words) == 0:
+    if (isinstance(words, str) or not isinstance(words, Sequence) or len(words) == 0
+            or not all(isinstance(word, str) for word in words)):
         raise TypeError(f"words must be a non-empty list of strings, e.g. ['Please']; got {words!r}")
+    check_vocab(vocab)
     counts = np.zeros((len(vocab), len(vocab)))
     for word in words:
         indices = vocab.encode(word)
@@ -44,8 +46,12 @@ def fit_bigram(words: Sequence[str], vocab) -> np.ndarray:
 
 
 def _check_table(table, vocab) -> np.ndarray:
+    check_vocab(vocab)
     table = real_array(table, "table")
     check_shape(table, "table", (len(vocab), len(vocab)), f"(V, V) for a vocabulary of V = {len(vocab)} tokens")
+    if (table < 0).any():
+        raise ValueError("table must hold probabilities (no negative entries), as fit_bigram returns; "
+                         f"its smallest entry is {table.min()}")
     return table
 
 
@@ -55,7 +61,7 @@ def bigram_probs(table, vocab, text: str) -> np.ndarray:
     Row t depends on ``text[t]`` only, never on ``text[:t]``. Introduced in chapter 3.
     """
     table = _check_table(table, vocab)
-    return table[vocab.encode(text)]
+    return table[vocab.encode(text, name="text")]
 
 
 def bigram_generate(table, vocab, start: str, length: int, mode: str = "argmax", seed: int | None = None,
@@ -68,8 +74,11 @@ def bigram_generate(table, vocab, start: str, length: int, mode: str = "argmax",
     """
     table = _check_table(table, vocab)
     rng = check_generation_options(mode, seed, length)
+    if mode == "sample" and not np.allclose(table.sum(axis=1), 1.0):
+        raise ValueError("mode='sample' needs each row of table to sum to 1 (probabilities, as fit_bigram "
+                         f"returns); row sums range from {table.sum(axis=1).min()} to {table.sum(axis=1).max()}")
+    current = int(vocab.encode(start, name="start")[-1])
     text = list(start)
-    current = int(vocab.encode(start)[-1])
     for _ in range(length):
         p = table[current]
         current = int(np.argmax(p)) if mode == "argmax" else int(rng.choice(len(vocab), p=p))

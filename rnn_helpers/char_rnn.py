@@ -1,7 +1,7 @@
 """A character-level RNN in numpy: read one character per step, predict the next at every step.
 
 Introduced in chapter 3. The model is a vanilla recurrent layer (``numpy_rnn.rnn_forward``)
-followed by an output layer that turns each hidden state into one score per character:
+followed by an output layer that turns each hidden state into one score per character::
 
     h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_ih + b_hh)       (hidden,)
     z_t = W_hy h_t + b_y                                      (V,)
@@ -20,7 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_generation_options, check_params, check_shape, real_array
+from ._validate import (
+    check_generation_options,
+    check_params,
+    check_positive_number,
+    check_seed,
+    check_vocab,
+    check_shape,
+    real_array,
+)
 from .losses import check_targets, softmax, softmax_cross_entropy
 from .numpy_rnn import RNN_PARAM_KEYS, check_rnn_params, rnn_backward, rnn_forward
 from .sequences import check_sequence
@@ -38,7 +46,7 @@ def init_char_rnn(vocab_size: int, hidden_size: int, seed: int) -> dict[str, np.
     for name, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     bound = 1.0 / np.sqrt(hidden_size)
     shapes = {
         "weight_ih": (hidden_size, vocab_size),
@@ -93,7 +101,9 @@ def char_rnn_forward(x, params, h0=None):
         raise ValueError(f"x must be 2-D (T, V), one sequence of one-hot rows; got shape {x.shape}")
     h, rnn_cache = rnn_forward(x, {key: params[key] for key in RNN_PARAM_KEYS}, h0)
     logits = h @ params["weight_hy"].T + params["bias_y"]  # (T, V)
-    cache = {"rnn": rnn_cache, "h": h, "logits": logits, "params": params}
+    # The cache keeps rnn_forward's own h, not the copy handed to the caller, so writing
+    # into the returned h (or logits) never changes the gradients of char_rnn_backward.
+    cache = {"rnn": rnn_cache, "h": rnn_cache["h"], "logits": logits.copy(), "params": params}
     return softmax(logits), h, cache
 
 
@@ -103,11 +113,17 @@ def char_rnn_backward(dlogits, cache) -> dict[str, np.ndarray]:
     ``dlogits`` (T, V) is dL/dz_t for every step (from ``softmax_cross_entropy``). Returns
     the gradient of every parameter (``CHAR_RNN_KEYS``, same shapes) and of ``h0`` (H,).
 
-    The output layer is handled here; the recurrence by ``numpy_rnn.rnn_backward``:
+    The output layer is handled here; the recurrence by ``numpy_rnn.rnn_backward``::
+
         dW_hy = sum_t dz_t h_t^T,   db_y = sum_t dz_t,   dL/dh_t (direct) = W_hy^T dz_t
 
     Introduced in chapter 3.
     """
+    if not isinstance(cache, dict) or not {"rnn", "h", "logits", "params"} <= set(cache):
+        raise TypeError(
+            "cache must be the dict char_rnn_forward returns third: "
+            f"`probs, h, cache = char_rnn_forward(x, params)`; got {type(cache).__name__}"
+        )
     h, params = cache["h"], cache["params"]
     dlogits = real_array(dlogits, "dlogits")
     check_shape(dlogits, "dlogits", cache["logits"].shape, "the shape of the forward pass's logits, (T, V)")
@@ -169,7 +185,7 @@ def state_gradient_norms(params, x, targets, h0=None) -> np.ndarray:
 class Adagrad:
     """Adagrad, exactly as ``torch.optim.Adagrad`` with its default settings.
 
-    For every parameter array p with gradient g, each ``step`` does
+    For every parameter array p with gradient g, each ``step`` does::
 
         s <- s + g * g            (the running sum of squared gradients, per entry)
         p <- p - lr * g / (sqrt(s) + eps)
@@ -181,20 +197,27 @@ class Adagrad:
     def __init__(self, params, lr: float = 0.1, eps: float = 1e-10):
         if not isinstance(params, dict) or not params:
             raise TypeError(f"params must be a non-empty dict of numpy arrays; got {type(params).__name__}")
-        if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr must be a positive finite number; got {lr!r}")
-        if not (isinstance(eps, (int, float)) and eps > 0):
-            raise ValueError(f"eps must be a positive number; got {eps!r}")
-        self.lr, self.eps = float(lr), float(eps)
+        self.lr = check_positive_number(lr, "lr")
+        self.eps = check_positive_number(eps, "eps")
         self.sums = {key: np.zeros_like(np.asarray(value, dtype=np.float64)) for key, value in params.items()}
 
     def step(self, params, grads) -> None:
         """Update every array of ``params`` in place from ``grads`` (same keys and shapes)."""
-        if set(grads) != set(self.sums):
-            raise ValueError(f"grads must have the keys {sorted(self.sums)}; got {sorted(grads)}")
+        for name, value in (("params", params), ("grads", grads)):
+            if not isinstance(value, dict):
+                raise TypeError(f"{name} must be a dict of numpy arrays; got {type(value).__name__}")
+            if set(value) != set(self.sums):
+                raise ValueError(f"{name} must have the keys {sorted(self.sums)}; got {sorted(value)}")
+        # Check everything before changing anything: a NaN would turn its parameter into NaN.
+        checked = {}
         for key, total in self.sums.items():
-            grad = np.asarray(grads[key], dtype=np.float64)
+            check_shape(real_array(params[key], f"params['{key}']"), f"params['{key}']", total.shape,
+                        "the shape the optimizer was built with")
+            grad = real_array(grads[key], f"grads['{key}']")
             check_shape(grad, f"grads['{key}']", total.shape, f"the shape of params['{key}']")
+            checked[key] = grad
+        for key, total in self.sums.items():
+            grad = checked[key]
             total += grad * grad
             params[key] -= self.lr * grad / (np.sqrt(total) + self.eps)
 
@@ -202,6 +225,8 @@ class Adagrad:
 def generate(params, vocab, start: str, length: int, mode: str = "argmax", seed: int | None = None,
              stop: str | None = None) -> str:
     """Let the model write: feed ``start``, then feed back each character it picks.
+
+    Returns ``start`` followed by the generated characters. Introduced in chapter 3.
 
     Parameters
     ----------
@@ -214,14 +239,13 @@ def generate(params, vocab, start: str, length: int, mode: str = "argmax", seed:
         with ``numpy.random.default_rng(seed)``; ``seed`` is then required).
     stop : str, optional
         A token that ends the text as soon as it is produced (an end-of-word mark).
-
-    Returns ``start`` followed by the generated characters. Introduced in chapter 3.
     """
     rng = check_generation_options(mode, seed, length)
     params = check_char_rnn_params(params)
+    check_vocab(vocab)
     if params["weight_ih"].shape[1] != len(vocab):
         raise ValueError(f"vocab has {len(vocab)} tokens but the model reads {params['weight_ih'].shape[1]}")
-    probs, h, _ = char_rnn_forward(vocab.one_hot(start), params)
+    probs, h, _ = char_rnn_forward(np.eye(len(vocab))[vocab.encode(start, name="start")], params)
     text, state, p = list(start), h[-1], probs[-1]
     for _ in range(length):
         index = int(np.argmax(p)) if mode == "argmax" else int(rng.choice(len(vocab), p=p))

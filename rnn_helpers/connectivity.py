@@ -1,7 +1,7 @@
 """How much of an early input reaches the last output of the one-neuron recurrence.
 
 Introduced in chapter 4 (and used beside the LSTM in chapter 5). The neuron is chapter 2's
-scalar recurrence with the recurrent weight W2 and output y_t = h_t:
+scalar recurrence with the recurrent weight W2 and output y_t = h_t::
 
     linear:  h_t = W2 * h_{t-1} + x_t
     tanh:    h_t = tanh(W2 * h_{t-1} + x_t)            (h_0 = 0)
@@ -69,7 +69,10 @@ def first_input_pulse(steps: int, size: float = 1.0) -> np.ndarray:
     Introduced in chapter 4.
     """
     steps = check_steps(steps)
-    size = float(real_array(size, "size"))
+    size = real_array(size, "size")
+    if size.ndim != 0:
+        raise ValueError(f"size must be one number; got an array of shape {size.shape}")
+    size = float(size)
     x = np.zeros(steps)
     x[0] = size
     return x
@@ -103,7 +106,7 @@ def neuron_states(w2, inputs, activation: str = "linear"):
     """
     w2 = check_w2(w2)
     x = _check_inputs(inputs)
-    check_choice(activation, "activation", ACTIVATIONS)
+    activation = check_choice(activation, "activation", ACTIVATIONS)
     h = np.empty_like(x)
     a = np.empty_like(x)
     h_prev = 0.0

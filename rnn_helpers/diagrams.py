@@ -86,6 +86,8 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
                   initial_state: str | None = None, column_gap: float | None = None):
     """Draw a recurrent network unrolled over ``len(inputs)`` steps.
 
+    Returns the Axes. Introduced in chapter 1; weight labels and ``initial_state`` in chapter 2.
+
     Parameters
     ----------
     inputs, outputs : lists of length T
@@ -107,8 +109,6 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
         Space between neighbouring boxes, in data units (a box is 0.7 high); chosen from the
         labels if omitted. Drawings meant to be compared (the frames of a slider) can
         share one gap so that their boxes line up.
-
-    Returns the Axes. Introduced in chapter 1; weight labels and ``initial_state`` in chapter 2.
     """
     steps = len(inputs)
     if steps == 0 or len(outputs) != steps:
@@ -160,11 +160,13 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
 
 
 def plain_label(label: str | None) -> str:
-    """A label as a screen reader should hear it: TeX markup removed ("$W_{hh}$" -> "W_hh",
-    "$\\hat{y}_5$" -> "y-hat_5").
+    r"""A label as a screen reader should hear it: TeX markup removed (``"$W_{hh}$"`` ->
+    ``"W_hh"``, ``"$\hat{y}_5$"`` -> ``"y-hat_5"``).
 
     Introduced in chapter 2, for alt text.
     """
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"label must be a string (or None); got {type(label).__name__} {label!r}")
     text = re.sub(r"\\hat\s*\{?(\w)\}?", r"\1-hat", (label or "").replace("$", "")).replace("\\", "")
     text = text.replace("^{(", "(").replace(")}", ")").replace("^{", "^").replace("_{", "_")
     return text.replace("{", "").replace("}", "")
@@ -218,6 +220,11 @@ def draw_rnn_chain(steps: int, inputs: Sequence[str] | None = None, outputs="eve
                    output_weight: str | None = "$W_{hy}$", initial_state: str | None = "$h_0$", title: str = ""):
     """A recurrent layer unrolled over ``steps`` steps, with x_t, h_t, y_t and its shared weights.
 
+    Returns the Axes. Raises ``TypeError``/``ValueError`` for a ``steps`` that is not a whole
+    number from 1 to ``MAX_CHAIN_STEPS``. Introduced in chapter 2; reused in chapter 4 (``draw_w2_chain``)
+    and chapter 5 (the long-lag task). Chapter 3 labels its chains by character with ``draw_unrolled``,
+    the drawing this wraps.
+
     Parameters
     ----------
     steps : int, 1 to ``MAX_CHAIN_STEPS``
@@ -231,11 +238,6 @@ def draw_rnn_chain(steps: int, inputs: Sequence[str] | None = None, outputs="eve
         None leaves those arrows unlabelled.
     initial_state : str or None
         Label of the dashed state before the first step; None leaves it out.
-
-    Returns the Axes. Raises ``TypeError``/``ValueError`` for a ``steps`` that is not a whole
-    number from 1 to ``MAX_CHAIN_STEPS``. Introduced in chapter 2; reused in chapter 4 (``draw_w2_chain``)
-    and chapter 5 (the long-lag task). Chapter 3 labels its chains by character with ``draw_unrolled``,
-    the drawing this wraps.
     """
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
         raise TypeError(f"steps must be a whole number of time steps (an int), got {type(steps).__name__} {steps!r}")

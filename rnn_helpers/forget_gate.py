@@ -1,9 +1,9 @@
 """The forget gate as the LSTM's W2: how much gradient survives along the cell state.
 
 Introduced in chapter 5. Chapter 4 followed the gradient back through a tanh neuron: every
-step multiplies it by W2 and by the slope tanh'(a) <= 1. Along the LSTM's cell state,
+step multiplies it by W2 and by the slope tanh'(a) <= 1. Along the LSTM's cell state::
 
-    c_t = f_t * c_{t-1} + i_t * g_t,      so      d c_T / d c_t = f_{t+1} * ... * f_T
+    c_t = f_t * c_{t-1} + i_t * g_t,      so      ∂c_T/∂c_t = f_{t+1} * ... * f_T
 
 (elementwise, counting only the path along the cell state): no weight matrix, no slope, just
 the forget gates, numbers in (0, 1) that the network computes and learns. This module
@@ -192,7 +192,7 @@ def _check_inputs(inputs) -> np.ndarray:
 
 
 def scalar_lstm_connectivity(forget_bias, inputs, **gate_biases) -> np.ndarray:
-    """``|d y_T / d x_t|`` of the hand-set one-unit LSTM (``scalar_lstm_params``), with y_t = h_t.
+    """``|∂y_T/∂x_t|`` of the hand-set one-unit LSTM (``scalar_lstm_params``), with y_t = h_t.
 
     The LSTM counterpart of chapter 4's ``connectivity(w2, inputs, "tanh")``, computed by
     backpropagation through time with the book's ``lstm_forward`` / ``lstm_backward``.
@@ -207,7 +207,7 @@ def scalar_lstm_connectivity(forget_bias, inputs, **gate_biases) -> np.ndarray:
     Returns
     -------
     array, (T,)
-        Entry t - 1 is ``|d y_T / d x_t|``. Tiny values may underflow to exactly 0.
+        Entry t - 1 is ``|∂y_T/∂x_t|``. Tiny values may underflow to exactly 0.
 
     Introduced in chapter 5.
     """
@@ -235,8 +235,8 @@ def forget_gate_sweep(biases, inputs, w2: float = 1.0) -> dict:
     Returns
     -------
     dict with ``biases`` (n,), ``forget`` (n,) the gate values sigmoid(b), ``lstm`` (n, T)
-    the LSTM's ``|d y_T / d x_t|``, ``cell_path`` (n,) f^(T-1) (what the cell state passes from
-    step 1 to step T), ``rnn`` (T,) the tanh neuron's ``|d y_T / d x_t|``, ``w2`` and ``inputs``.
+    the LSTM's ``|∂y_T/∂x_t|``, ``cell_path`` (n,) f^(T-1) (what the cell state passes from
+    step 1 to step T), ``rnn`` (T,) the tanh neuron's ``|∂y_T/∂x_t|``, ``w2`` and ``inputs``.
 
     Introduced in chapter 5.
     """

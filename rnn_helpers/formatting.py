@@ -15,13 +15,20 @@ _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
+def _check_digits(text) -> None:
+    if isinstance(text, (bool, np.bool_)) or not isinstance(text, (str, int, np.integer)):
+        raise TypeError(f"text must be an integer or a string of digits; got {type(text).__name__} {text!r}")
+
+
 def superscript(text: str | int) -> str:
     """``superscript(-15) == "⁻¹⁵"``: digits and minus signs as Unicode superscripts."""
+    _check_digits(text)
     return str(text).translate(_SUPERSCRIPTS)
 
 
 def subscript(text: str | int) -> str:
     """``subscript(12) == "₁₂"``: digits as Unicode subscripts (``"x" + subscript(1)`` is x₁)."""
+    _check_digits(text)
     return str(text).translate(_SUBSCRIPTS)
 
 
@@ -32,7 +39,11 @@ def number_text(value: float) -> str:
     >>> number_text(0.1 ** 4), number_text(16.0), number_text(4.2e-5), number_text(3.6e7), number_text(8.2e-34)
     ('0.0001', '16', '0.000042', '3.6 × 10⁷', '8.2 × 10⁻³⁴')
     """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"value must be a real number; got {type(value).__name__} {value!r}")
     value = abs(float(value))
+    if not math.isfinite(value):
+        raise ValueError(f"value must be a finite number to be written for readers; got {value!r}")
     if value == 0:
         return "0"
     if 1e-6 <= value < 1e6:

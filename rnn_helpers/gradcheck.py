@@ -24,6 +24,10 @@ def numerical_gradient(loss_fn: Callable[[dict], float], params: Mapping[str, np
     central difference shrinks like eps**2, until rounding (about 1e-16 / eps) takes over.
     Introduced in chapter 3.
     """
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function params -> float; got {type(loss_fn).__name__}")
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of arrays; got {type(params).__name__}")
     if not (isinstance(eps, (int, float)) and 0 < eps < 1):
         raise ValueError(f"eps must be a small positive number such as 1e-5; got {eps!r}")
     work = {key: real_array(value, f"params['{key}']").copy() for key, value in params.items()}
@@ -69,10 +73,16 @@ def order_of_magnitude(value: float, floor: float | None = None) -> str:
     ``floor`` (a power of ten, e.g. ``1e-12``) prints every nonzero value below it as
     ``"< floor"``, which is the same on every machine. Introduced in chapter 3.
     """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"value must be a non-negative number (a difference); got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"value must be a finite non-negative number (a difference, e.g. abs(a - b)); got {value!r}")
     floor_exponent = None
     if floor is not None:
-        floor_exponent = round(math.log10(floor)) if floor > 0 else None
-        if floor_exponent is None or not math.isclose(10.0**floor_exponent, floor):
+        if isinstance(floor, (bool, np.bool_)) or not isinstance(floor, (int, float, np.integer, np.floating)):
+            raise TypeError(f"floor must be a power of ten such as 1e-12, got {type(floor).__name__} {floor!r}")
+        floor_exponent = round(math.log10(floor)) if 0 < floor < math.inf else None
+        if floor_exponent is None or not math.isclose(10.0**floor_exponent, floor, rel_tol=1e-6):
             raise ValueError(f"floor must be a power of ten such as 1e-12, got {floor!r}")
     if value == 0:
         return "0"

@@ -1,12 +1,12 @@
 """Short, real training runs that show vanishing and exploding gradients, and clipping.
 
 Introduced in chapter 4. Every run learns the same kind of task, one whose answer depends
-only on the *first* input:
+only on the *first* input::
 
     x_1 = +1 or -1 (the answer), x_2 ... x_T ~ N(0, noise^2) (distractions);
     target: x_1, read from the last hidden state h_T.
 
-The network is a tanh RNN with a linear read-out of its last state,
+The network is a tanh RNN with a linear read-out of its last state::
 
     h_t = tanh(W_ih x_t + b + W_hh h_{t-1}),    prediction = V h_T + c,
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import check_count, check_seed
+
 
 def init_rnn_params(input_size: int, hidden_size: int, *, gates: int = 1, seed: int = 0) -> dict[str, np.ndarray]:
     """Parameters for ``rnn_forward`` (gates=1) or ``lstm_forward`` (gates=4), drawn like PyTorch's.
@@ -17,9 +19,8 @@ def init_rnn_params(input_size: int, hidden_size: int, *, gates: int = 1, seed: 
     ``bias_ih`` and ``bias_hh`` (gates*hidden,).
     """
     for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("gates", gates)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    rng = np.random.default_rng(seed)
+        check_count(value, name, minimum=1)
+    rng = check_seed(seed)
     bound = 1.0 / np.sqrt(hidden_size)
     rows = gates * hidden_size
     return {
@@ -35,7 +36,9 @@ def init_readout(hidden_size: int, output_size: int, *, seed: int = 0) -> dict[s
 
     Introduced in chapter 1.
     """
-    rng = np.random.default_rng(seed)
+    check_count(hidden_size, "hidden_size", minimum=1)
+    check_count(output_size, "output_size", minimum=1)
+    rng = check_seed(seed)
     bound = 1.0 / np.sqrt(hidden_size)
     return {"weight": rng.uniform(-bound, bound, (output_size, hidden_size)),
             "bias": rng.uniform(-bound, bound, output_size)}

@@ -1,7 +1,7 @@
 """The gradient through time of a recurrent layer as a product of Jacobians.
 
 Introduced in chapter 4. For the layer h_t = f(a_t), a_t = W_ih x_t + b + W_hh h_{t-1},
-one step back multiplies the gradient by the transposed step Jacobian:
+one step back multiplies the gradient by the transposed step Jacobian::
 
     d L / d h_{t-1} = W_hh^T diag(f'(a_t)) d L / d h_t,
 
@@ -31,7 +31,7 @@ SLOPE_BOUNDS = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0}
 
 
 def _forward(x, params, h0, nonlinearity):
-    check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
+    nonlinearity = check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
     params = check_rnn_params(params)
     x = real_array(x, "x")
     check_ndim(x, "x", {2: "(T, input), one unbatched sequence"})
@@ -130,10 +130,15 @@ def matrix_with_spectral_norm(hidden: int, spectral_norm: float, rng: np.random.
     """
     if isinstance(hidden, bool) or not isinstance(hidden, numbers.Integral) or hidden < 1:
         raise ValueError(f"hidden must be a whole number >= 1; got {hidden!r}")
-    spectral_norm = float(real_array(spectral_norm, "spectral_norm"))
+    spectral_norm = real_array(spectral_norm, "spectral_norm")
+    if spectral_norm.ndim != 0:
+        raise ValueError(f"spectral_norm must be one number; got an array of shape {spectral_norm.shape}")
+    spectral_norm = float(spectral_norm)
     if spectral_norm <= 0:
         raise ValueError(f"spectral_norm must be positive; got {spectral_norm}")
-    check_choice(kind, "kind", ("orthogonal", "gaussian"))
+    kind = check_choice(kind, "kind", ("orthogonal", "gaussian"))
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got {type(rng).__name__}")
     matrix = rng.normal(size=(hidden, hidden))
     if kind == "orthogonal":
         q, r = np.linalg.qr(matrix)
@@ -177,8 +182,12 @@ def vanishing_bound(spectral_norm: float, nonlinearity: str, steps: int) -> np.n
     It holds for every input and every weight matrix with that spectral norm; it forces
     vanishing only when gamma * ||W_hh|| < 1. Introduced in chapter 4.
     """
-    check_choice(nonlinearity, "nonlinearity", tuple(SLOPE_BOUNDS))
-    factor = SLOPE_BOUNDS[nonlinearity] * float(spectral_norm)
+    from ._validate import check_count, check_positive_number
+
+    nonlinearity = check_choice(nonlinearity, "nonlinearity", tuple(SLOPE_BOUNDS))
+    spectral_norm = check_positive_number(spectral_norm, "spectral_norm")
+    steps = check_count(steps, "steps", minimum=0)
+    factor = SLOPE_BOUNDS[nonlinearity] * spectral_norm
     with np.errstate(under="ignore"):
         return factor ** np.arange(steps + 1, dtype=np.float64)
 

@@ -109,6 +109,7 @@ def test_set(lag: int, size: int = TEST_SIZE):
     Training draws from other seeds, so a model is scored on sequences it has (almost surely)
     never seen. Introduced in chapter 5.
     """
+    size = _check_int(size, "size", 1)
     return long_lag_batch(lag, size, np.random.default_rng(TEST_SEED))
 
 
@@ -140,6 +141,9 @@ def _classifier_class():
 def make_model(kind: str, hidden: int | None = None, keep_bias: float | None = None, seed: int = 0):
     """A freshly initialised classifier for the long-lag task.
 
+    Returns a ``torch.nn.Module``; ``forward`` maps x (T, batch, 2) to logits (batch,).
+    Introduced in chapter 5.
+
     Parameters
     ----------
     kind : {"rnn", "lstm", "gru"}
@@ -155,9 +159,6 @@ def make_model(kind: str, hidden: int | None = None, keep_bias: float | None = N
         random number and the gate starts near 0.5.
     seed : int
         Seeds ``torch.manual_seed`` for the initial weights.
-
-    Returns a ``torch.nn.Module``; ``forward`` maps x (T, batch, 2) to logits (batch,).
-    Introduced in chapter 5.
     """
     import torch
 
@@ -242,7 +243,7 @@ def one_thread():
 class Adam:
     """Adam, written out: the update of ``torch.optim.Adam`` with its defaults.
 
-    For every parameter p with gradient g, at update t:
+    For every parameter p with gradient g, at update t::
 
         m <- m + (1 - beta1) (g - m)          v <- beta2 v + (1 - beta2) g^2
         p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
@@ -408,6 +409,8 @@ def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: 
                    skip: Callable[[str, int], bool] | None = None, workers: int | None = None) -> Experiment:
     """Train every model of ``specs`` at every lag and score it on the test set.
 
+    Returns an ``Experiment``. Introduced in chapter 5.
+
     Parameters
     ----------
     specs : dict label -> ModelSpec
@@ -431,8 +434,6 @@ def run_experiment(specs: Mapping[str, ModelSpec], lags: Sequence[int], config: 
         two where the process may use two cores or more (Colab's free machines have two),
         else one. The numbers do not depend on it: every run has its own seeds and its own
         model, and the rows, the lines and the losses come out in the same order.
-
-    Returns an ``Experiment``. Introduced in chapter 5.
     """
     if not isinstance(specs, Mapping) or not specs:
         raise TypeError(f"specs must be a non-empty dict label -> ModelSpec, got {type(specs).__name__}")
@@ -583,9 +584,10 @@ def lstm_gate_traces(model, x) -> dict:
 
     Returns
     -------
-    dict with ``i``, ``f``, ``g``, ``o``, ``c``, ``h``: arrays (T, batch, hidden), and
-    ``max_diff_vs_torch``: the largest |h_numpy - h_torch| over all steps (the same weights
-    run by ``torch.nn.LSTM``; a float32 module, so expect about 1e-7).
+    traces : dict
+        ``i``, ``f``, ``g``, ``o``, ``c``, ``h``, arrays (T, batch, hidden), and
+        ``max_diff_vs_torch``, the largest ``|h_numpy - h_torch|`` over all steps (the same
+        weights run by ``torch.nn.LSTM``; a float32 module, so expect about 1e-7).
 
     Introduced in chapter 5.
     """
@@ -619,6 +621,8 @@ def memory_unit(traces: dict, y) -> tuple[int, float]:
     """
     from ._validate import real_array
 
+    if not isinstance(traces, dict) or "c" not in traces:
+        raise TypeError("traces must be the dict lstm_gate_traces(model, x) returns (with the cell states 'c')")
     c_last = traces["c"][-1]  # (batch, hidden)
     target = 2.0 * real_array(y, "y") - 1.0
     if target.shape != c_last.shape[:1]:
@@ -642,12 +646,13 @@ def describe_memory_unit(traces: dict, x, y, unit: int) -> dict:
 
     Returns
     -------
-    dict with ``gate_means``: the mean of i, f, o of the unit at step 1 and over steps 2..T
-    (a dict gate name -> (step 1, later)); ``candidate_vs_bit`` and ``candidate_vs_input``: the
-    correlation, over steps 2..T, of the unit's candidate g_t with the bit (+1/-1) and with
-    the current distraction v_t; ``cell_by_bit``: a dict step -> (mean c for bit +1, mean c
-    for bit -1) at steps 1, 10 (if T >= 10) and T; ``units_that_know``: how many units have
-    an absolute correlation of c_T with the bit above 0.9.
+    description : dict
+        ``gate_means``, the mean of i, f, o of the unit at step 1 and over steps 2..T
+        (a dict gate name -> (step 1, later)); ``candidate_vs_bit`` and ``candidate_vs_input``,
+        the correlation, over steps 2..T, of the unit's candidate g_t with the bit (+1/-1) and
+        with the current distraction v_t; ``cell_by_bit``, a dict step -> (mean c for bit +1,
+        mean c for bit -1) at steps 1, 10 (if T >= 10) and T; ``units_that_know``, how many
+        units have an absolute correlation of c_T with the bit above 0.9.
 
     Introduced in chapter 5.
     """

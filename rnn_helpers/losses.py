@@ -48,7 +48,8 @@ def check_targets(targets, n_rows: int, n_classes: int, ignore_index: int = -1, 
     bad = array[((array < 0) | (array >= n_classes)) & (array != ignore_index)]
     if bad.size:
         raise ValueError(
-            f"{name} must be indices from 0 to {n_classes - 1} (or {ignore_index} for 'no target'); got {int(bad[0])}"
+            f"{name} must be indices from 0 to {n_classes - 1} (or {ignore_index} for 'no target'), one per "
+            f"column of the {n_classes} scores (logits); got {int(bad[0])}"
         )
     if np.all(array == ignore_index):
         raise ValueError(f"{name} has no target at all (every entry is {ignore_index}); the loss would be undefined")

@@ -34,5 +34,7 @@ def speeds_from_frames(positions) -> np.ndarray:
     """
     positions = real_array(positions, "positions")
     check_ndim(positions, "positions", {1: "(T,) positions, one per frame"})
+    if positions.size == 0:
+        raise ValueError("positions is empty; give at least one frame's position")
     h, _ = rnn_forward(positions[:, None], previous_frame_params(), nonlinearity="linear")
     return h[:, 0] - h[:, 1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_params, real_array, check_ndim
-from .numpy_rnn import rnn_forward
+from .numpy_rnn import check_rnn_params, rnn_forward
 
 
 def read_out(h: np.ndarray, readout) -> np.ndarray:
@@ -17,6 +17,9 @@ def read_out(h: np.ndarray, readout) -> np.ndarray:
 
     ``readout`` is a dict with ``weight`` (output, hidden) and ``bias`` (output,).
     """
+    h = real_array(h, "h")
+    if h.ndim == 0:
+        raise ValueError(f"h must be hidden states of shape (..., hidden); got a single number {h}")
     readout = check_params(readout, ("weight", "bias"), "readout")
     if readout["weight"].ndim != 2 or readout["weight"].shape[1] != h.shape[-1]:
         raise ValueError(f"readout['weight'] must have shape (output, {h.shape[-1]}) to match the hidden size; "
@@ -44,7 +47,7 @@ def one_to_many(x, params, readout, steps: int) -> np.ndarray:
     After the first step the network reads zeros and runs on its state alone.
     """
     x = _single_input(x)
-    if not isinstance(steps, (int, np.integer)) or steps < 1:
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer; got {steps!r}")
     inputs = np.zeros((steps, x.size))
     inputs[0] = x
@@ -70,9 +73,13 @@ def encode_decode(xs, encoder_params, decoder_params, readout, steps: int) -> np
     The encoder's final state is the decoder's initial state; the decoder reads zeros.
     This is the shape of translation, where the sentence lengths differ.
     """
+    encoder_params = check_rnn_params(encoder_params, name="encoder_params")
+    decoder_params = check_rnn_params(decoder_params, name="decoder_params")
     h_enc, _ = rnn_forward(xs, encoder_params)
-    if not isinstance(steps, (int, np.integer)) or steps < 1:
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer; got {steps!r}")
+    if not isinstance(decoder_params, dict) or "weight_ih" not in decoder_params:
+        raise TypeError("decoder_params must be a dict of arrays like encoder_params (init_rnn_params(...))")
     decoder_inputs = np.zeros((steps, decoder_params["weight_ih"].shape[1]))
     h_dec, _ = rnn_forward(decoder_inputs, decoder_params, h0=h_enc[-1])
     return read_out(h_dec, readout)

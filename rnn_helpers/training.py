@@ -44,6 +44,9 @@ def train(loss_and_grads: Callable, params: dict, optimizer, updates: int, log_e
           decimals: int = 4, snapshots: Sequence[int] = (), out: Callable[[str], None] = print) -> History:
     """Run up to ``updates`` optimizer steps on ``params`` (changed in place).
 
+    Returns a ``History``. The loss recorded after k updates is computed with the
+    parameters after k updates. Introduced in chapter 3.
+
     Parameters
     ----------
     loss_and_grads : callable, params -> (loss: float, grads: dict like params)
@@ -61,14 +64,20 @@ def train(loss_and_grads: Callable, params: dict, optimizer, updates: int, log_e
         Decimals of the printed numbers.
     snapshots : list of int
         Update counts k at which a copy of ``params`` is kept in ``History.snapshots[k]``.
-
-    Returns a ``History``. The loss recorded after k updates is computed with the
-    parameters after k updates. Introduced in chapter 3.
     """
-    if not isinstance(updates, (int, np.integer)) or updates < 0:
-        raise ValueError(f"updates must be a non-negative integer; got {updates!r}")
-    if not isinstance(log_every, (int, np.integer)) or log_every < 0:
-        raise ValueError(f"log_every must be a non-negative integer (0 = silent); got {log_every!r}")
+    for name, value in (("updates", updates), ("log_every", log_every), ("decimals", decimals)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer (log_every 0 = silent); got {value!r}")
+    if not callable(loss_and_grads):
+        raise TypeError(f"loss_and_grads must be a function params -> (loss, grads); got {type(loss_and_grads).__name__}")
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of numpy arrays; got {type(params).__name__}")
+    if not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"optimizer must have a step(params, grads) method, e.g. Adagrad(params); got {optimizer!r}")
+    if isinstance(snapshots, (str, bytes)) or not all(
+        isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)) for k in snapshots
+    ):
+        raise TypeError(f"snapshots must be a list of update counts (integers); got {snapshots!r}")
     track = dict(track or {})
     keep = set(int(k) for k in snapshots)
     history = History(tracked={name: [] for name in track})

@@ -97,7 +97,7 @@ def stack_forward(inputs: Sequence, layers: Sequence[dict], nonlinearity: str = 
 
     Returns the L hidden states, shape (L, hidden). Introduced in chapter 2.
     """
-    check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
+    nonlinearity = check_choice(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
     if isinstance(inputs, (str, np.ndarray)) or not isinstance(inputs, Sequence):
         raise TypeError(f"inputs must be a list with one array (or None) per layer, got {type(inputs).__name__}")
     if isinstance(layers, dict) or not isinstance(layers, Sequence):
@@ -249,14 +249,14 @@ def check_readout(readout, hidden: int, name: str = "readout") -> dict[str, np.n
 def intent_logits(x, rnn_params, readout):
     """Read a sentence with the recurrent layer and score the classes from the last state.
 
+    Returns ``(logits (classes,), h (T, hidden), cache)``; ``cache`` is ``rnn_forward``'s.
+    Introduced in chapter 2.
+
     Parameters
     ----------
     x : array (T, input), one-hot words
     rnn_params : dict in ``torch.nn.RNN`` layout (tanh)
     readout : dict ``weight`` (classes, hidden), ``bias`` (classes,)
-
-    Returns ``(logits (classes,), h (T, hidden), cache)``; ``cache`` is ``rnn_forward``'s.
-    Introduced in chapter 2.
     """
     h, cache = rnn_forward(x, rnn_params)
     readout = check_readout(readout, h.shape[-1])
@@ -275,15 +275,15 @@ def softmax(logits) -> np.ndarray:
 def classifier_loss_and_grads(sentences: Sequence, labels: Sequence[int], rnn_params, readout):
     """Mean cross-entropy of the intent classifier over sentences, and its gradients.
 
+    Returns ``(loss, rnn_grads, readout_grads)`` with the shapes of the parameters.
+    The readout's gradient is written by hand (d loss / d logits = p - onehot); the
+    recurrent layer's comes from ``rnn_backward``. Introduced in chapter 2.
+
     Parameters
     ----------
     sentences : list of N arrays (T_n, input), one-hot words (lengths may differ)
     labels : list of N class indices
     rnn_params, readout : as in ``intent_logits``
-
-    Returns ``(loss, rnn_grads, readout_grads)`` with the shapes of the parameters.
-    The readout's gradient is written by hand (d loss / d logits = p - onehot); the
-    recurrent layer's comes from ``rnn_backward``. Introduced in chapter 2.
     """
     if len(sentences) == 0 or len(sentences) != len(labels):
         raise ValueError(f"sentences and labels must be non-empty and of the same length; got {len(sentences)} and {len(labels)}")
