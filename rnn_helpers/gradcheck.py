@@ -111,4 +111,30 @@ def cmp(name: str, ours, reference, rtol: float = 1e-6, atol: float = 1e-9, floo
             f"| max diff: {order_of_magnitude(result['max_diff'], floor)}")
 
 
-__all__ = ["numerical_gradient", "relative_error", "order_of_magnitude", "compare", "cmp"]
+def agreement(name: str, ours, reference, rtol: float = 1e-6, atol: float = 1e-9, floor: float = 1e-12) -> str:
+    """One line for readers saying whether ``ours`` and ``reference`` are the same numbers.
+
+    "identical" when every entry is bitwise equal; "equal up to rounding" when they agree to
+    ``floor`` (differences that come only from adding the same terms in another order); else
+    "close" or "DIFFERENT" with the largest difference. Numbers are written with
+    ``formatting.number_text`` (``10⁻¹²``, not ``1e-12``), so the line is the same on every
+    machine. ``cmp`` gives the same facts as exact / close / max diff. Introduced in chapter 3.
+    """
+    from .formatting import number_text, superscript
+
+    result = compare(ours, reference, rtol, atol, name)
+    if not floor > 0:
+        raise ValueError(f"floor must be a positive number; got {floor!r}")
+    if result["exact"]:
+        verdict = "identical"
+    elif result["max_diff"] < floor:
+        exponent = int(np.floor(np.log10(floor)))
+        bound = f"10{superscript(exponent)}" if 10.0**exponent == floor else number_text(floor)
+        verdict = f"equal up to rounding (every difference below {bound})"
+    else:
+        word = "close" if result["close"] else "DIFFERENT"
+        verdict = f"{word} (largest difference {number_text(result['max_diff'])})"
+    return f"{name:<10} {verdict}"
+
+
+__all__ = ["numerical_gradient", "relative_error", "order_of_magnitude", "compare", "cmp", "agreement"]
