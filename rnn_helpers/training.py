@@ -215,10 +215,10 @@ class _PredictionFigure:
         self.fig.text(0.5, bottom, "blue bar: the correct next character (its probability above it); "
                       "grey bars: the other characters", ha="center", va="bottom", fontsize=9, color="0.25")
         if ruler is not None:
-            self.fig.text(0.02, 0.03, ruler_name, ha="left", va="bottom", fontsize=9, color="0.25")
+            self.fig.text(0.02, 0.03, ruler_name, ha="left", va="bottom", fontsize=10, color="0.25")
             for k, label in enumerate(ruler):
                 x = 0.18 + 0.78 * k / max(len(ruler) - 1, 1)
-                self.ruler.append(self.fig.text(x, 0.03, str(label), ha="center", va="bottom", fontsize=9))
+                self.ruler.append(self.fig.text(x, 0.03, str(label), ha="center", va="bottom", fontsize=10))
         self.fig.tight_layout(rect=(0, (bottom * self.fig.get_figheight() + 0.22) / self.fig.get_figheight(), 1, 1))
 
     def draw(self, probs, title: str = "", position: int | None = None):
