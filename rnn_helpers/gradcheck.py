@@ -64,8 +64,9 @@ def relative_error(ours, reference, name: str = "gradient") -> float:
     return 0.0 if denominator == 0 else float(np.linalg.norm(ours - reference) / denominator)
 
 
-def order_of_magnitude(value: float, floor: float | None = None) -> str:
-    """``"0"`` for zero, else ``"< 1e-k"`` with the smallest power of ten above ``value``.
+def order_of_magnitude(value: float, floor: float | None = None, reader: bool = False) -> str:
+    """``"0"`` for zero, else ``"< 1e-k"`` with the smallest power of ten above ``value``;
+    with ``reader=True`` the same bound as readers see numbers, ``"below 10⁻ᵏ"``.
 
     Used to print tiny differences without their last, machine-dependent digits. Rounding
     differences are themselves machine-dependent (a processor with AVX-512 takes other code
@@ -91,6 +92,10 @@ def order_of_magnitude(value: float, floor: float | None = None) -> str:
         exponent += 1
     if floor_exponent is not None:
         exponent = max(exponent, floor_exponent)
+    if reader:
+        from .formatting import superscript
+
+        return f"below 10{superscript(exponent)}"
     return f"< 1e{exponent:+03d}"
 
 
@@ -121,4 +126,28 @@ def cmp(name: str, ours, reference, rtol: float = 1e-6, atol: float = 1e-9, floo
             f"| max diff: {order_of_magnitude(result['max_diff'], floor)}")
 
 
-__all__ = ["numerical_gradient", "relative_error", "order_of_magnitude", "compare", "cmp"]
+def agreement(name: str, ours, reference, rtol: float = 1e-6, atol: float = 1e-9, floor: float = 1e-12) -> str:
+    """One line for readers saying whether ``ours`` and ``reference`` are the same numbers.
+
+    "equal up to rounding" when every difference is below ``floor`` (bitwise equal or not:
+    whether the last bit agrees depends on the processor, so the line does not say); else
+    "close" (within ``rtol``/``atol``) or "DIFFERENT", with the largest difference. Numbers are written with
+    ``formatting.number_text`` (``10⁻¹²``, not ``1e-12``), so the line is the same on every
+    machine. ``cmp`` gives the same facts as exact / close / max diff. Introduced in chapter 3.
+    """
+    from .formatting import number_text, superscript
+
+    result = compare(ours, reference, rtol, atol, name)
+    if not floor > 0:
+        raise ValueError(f"floor must be a positive number; got {floor!r}")
+    if result["max_diff"] < floor:
+        exponent = int(np.floor(np.log10(floor)))
+        bound = f"10{superscript(exponent)}" if 10.0**exponent == floor else number_text(floor)
+        verdict = f"equal up to rounding (every difference below {bound})"
+    else:
+        word = "close" if result["close"] else "DIFFERENT"
+        verdict = f"{word} (largest difference {number_text(result['max_diff'])})"
+    return f"{name:<10} {verdict}"
+
+
+__all__ = ["numerical_gradient", "relative_error", "order_of_magnitude", "compare", "cmp", "agreement"]

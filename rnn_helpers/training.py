@@ -152,13 +152,17 @@ def plot_predictions(probs, tokens: Sequence[str], inputs: Sequence[str], target
 
 
 def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str], targets: Sequence[str],
-                      titles: Sequence[str], dpi: int = 80) -> list[bytes]:
+                      titles: Sequence[str], dpi: int = 80, ruler: Sequence[str] | None = None,
+                      ruler_name: str = "") -> list[bytes]:
     """PNG pictures of ``plot_predictions`` for a series of predictions, e.g. during training.
 
     ``probs_series`` is a list of K arrays of shape (T, V) and ``titles`` K strings. The
     axes, ticks and labels are rendered once; each frame redraws only the bars, the numbers
     above them and the title on top of that background (matplotlib "blitting"), which is
-    many times faster than drawing K figures. Introduced in chapter 3.
+    many times faster than drawing K figures. ``ruler`` (K strings, optional) adds a row under
+    the charts, ``ruler_name`` followed by every frame's label, with frame k's label marked:
+    a slider whose positions are evenly spaced but whose values are not (0, 1, 2, 4, 8, ...)
+    then shows every value and which one is on screen. Introduced in chapter 3.
     """
     from PIL import Image
 
@@ -166,17 +170,19 @@ def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str]
 
     if len(probs_series) != len(titles) or not len(titles):
         raise ValueError(f"probs_series and titles must be non-empty and of the same length; got {len(probs_series)} and {len(titles)}")
-    figure = _PredictionFigure(tokens, inputs, targets)
+    if ruler is not None and len(ruler) != len(titles):
+        raise ValueError(f"ruler must have one label per frame ({len(titles)}); got {len(ruler)}")
+    figure = _PredictionFigure(tokens, inputs, targets, ruler=ruler, ruler_name=ruler_name)
     fig, canvas = figure.fig, figure.fig.canvas
     fig.set_dpi(dpi)
-    moving = [bar for bars in figure.bars for bar in bars] + figure.labels + [figure.title]
+    moving = [bar for bars in figure.bars for bar in bars] + figure.labels + [figure.title] + figure.ruler
     for artist in moving:
         artist.set_animated(True)  # left out of the background
     canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
     pngs = []
-    for probs, title in zip(probs_series, titles):
-        figure.draw(probs, title)
+    for k, (probs, title) in enumerate(zip(probs_series, titles)):
+        figure.draw(probs, title, position=k)
         canvas.restore_region(background)
         for artist in moving:
             fig.draw_artist(artist)
@@ -191,17 +197,18 @@ def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str]
 class _PredictionFigure:
     """The bar charts of ``plot_predictions``, built once, redrawn for new probabilities."""
 
-    def __init__(self, tokens, inputs, targets):
+    def __init__(self, tokens, inputs, targets, ruler=None, ruler_name=""):
         import matplotlib.pyplot as plt
 
         from .plots import PALETTE
 
         self.tokens, self.inputs, self.targets = list(tokens), list(inputs), list(targets)
         steps = len(self.inputs)
-        self.fig, axes = plt.subplots(1, steps, figsize=(1.55 * steps + 0.4, 2.5), sharey=True)
+        extra = 0.0 if ruler is None else 0.35
+        self.fig, axes = plt.subplots(1, steps, figsize=(1.55 * steps + 0.4, 2.8 + extra), sharey=True)
         self.axes = np.atleast_1d(axes)
         self.correct = [self.tokens.index(target) if target in self.tokens else 0 for target in self.targets]
-        self.bars, self.labels = [], []
+        self.bars, self.labels, self.ruler = [], [], []
         for t, ax in enumerate(self.axes):
             colours = [PALETTE["blue"] if i == self.correct[t] else "0.75" for i in range(len(self.tokens))]
             self.bars.append(ax.bar(range(len(self.tokens)), np.zeros(len(self.tokens)), color=colours,
@@ -213,9 +220,17 @@ class _PredictionFigure:
             ax.spines[["top", "right"]].set_visible(False)
         self.axes[0].set_ylabel("p(next character)")
         self.title = self.fig.suptitle(" ", fontsize=11)
-        self.fig.tight_layout()
+        bottom = 0.02 if ruler is None else 0.02 + extra / self.fig.get_figheight()
+        self.fig.text(0.5, bottom, "blue bar: the correct next character (its probability above it); "
+                      "grey bars: the other characters", ha="center", va="bottom", fontsize=9, color="0.25")
+        if ruler is not None:
+            self.fig.text(0.02, 0.03, ruler_name, ha="left", va="bottom", fontsize=10, color="0.25")
+            for k, label in enumerate(ruler):
+                x = 0.18 + 0.78 * k / max(len(ruler) - 1, 1)
+                self.ruler.append(self.fig.text(x, 0.03, str(label), ha="center", va="bottom", fontsize=10))
+        self.fig.tight_layout(rect=(0, (bottom * self.fig.get_figheight() + 0.22) / self.fig.get_figheight(), 1, 1))
 
-    def draw(self, probs, title: str = ""):
+    def draw(self, probs, title: str = "", position: int | None = None):
         prediction_table(probs, self.tokens, self.inputs, self.targets)  # checks shapes and tokens
         probs = np.asarray(probs, dtype=float)
         for t in range(len(self.inputs)):
@@ -225,6 +240,12 @@ class _PredictionFigure:
             self.labels[t].set_position((self.correct[t], p_correct + 0.03))
             self.labels[t].set_text(f"{p_correct:.2f}")
         self.title.set_text(title)
+        for k, text in enumerate(self.ruler):
+            here = k == position
+            text.set_fontweight("bold" if here else "normal")
+            text.set_color("black" if here else "0.55")
+            text.set_bbox(dict(boxstyle="round,pad=0.25", facecolor="#ffe9a8", edgecolor="black", linewidth=0.6)
+                          if here else dict(facecolor="none", edgecolor="none"))
         return self.fig
 
 

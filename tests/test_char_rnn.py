@@ -233,6 +233,21 @@ def test_prediction_frames_give_one_png_per_step_of_training_and_differ():
         prediction_frames([series[0][:4]], VOCAB.tokens, list("Pleas"), list("lease"), ["a"])
 
 
+def test_prediction_frames_ruler_marks_each_frames_value():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rnn_helpers.training import prediction_frames
+
+    rng = np.random.default_rng(1)
+    series = [rng.dirichlet(np.ones(5), 5)] * 2  # the same bars: only the ruler differs
+    pngs = prediction_frames(series, VOCAB.tokens, list("Pleas"), list("lease"), ["t", "t"], dpi=40,
+                             ruler=["0", "12"], ruler_name="updates:")
+    assert pngs[0] != pngs[1]
+    with pytest.raises(ValueError, match=r"ruler must have one label per frame \(2\); got 1"):
+        prediction_frames(series, VOCAB.tokens, list("Pleas"), list("lease"), ["t", "t"], ruler=["0"])
+
+
 def test_plot_hidden_states_checks_its_labels():
     import matplotlib
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnn_helpers.gradcheck import cmp, compare, numerical_gradient, order_of_magnitude, relative_error
+from rnn_helpers.gradcheck import agreement, cmp, compare, numerical_gradient, order_of_magnitude, relative_error
 
 
 def quadratic(params):
@@ -83,3 +83,20 @@ def test_shapes_must_match():
 def test_eps_must_be_small_and_positive():
     with pytest.raises(ValueError, match=r"eps must be a small positive number"):
         numerical_gradient(quadratic, make_params(), eps=0)
+
+
+def test_agreement_says_equal_up_to_rounding_close_or_different():
+    a = np.array([1.0, 2.0, 3.0])
+    assert agreement("w", a, a.copy()) == "w          equal up to rounding (every difference below 10⁻¹²)"
+    assert agreement("w", a, a + 1e-15) == "w          equal up to rounding (every difference below 10⁻¹²)"
+    assert agreement("w", a, a + 1e-8).startswith("w          close (largest difference 1.0 × 10⁻⁸")
+    assert agreement("w", a, a + 0.5) == "w          DIFFERENT (largest difference 0.5)"
+    assert "e-" not in agreement("w", a, a + 1e-8)
+    with pytest.raises(ValueError, match="floor"):
+        agreement("w", a, a, floor=0.0)
+
+
+def test_order_of_magnitude_for_readers():
+    assert order_of_magnitude(3e-10, reader=True) == "below 10⁻⁹"
+    assert order_of_magnitude(3e-13, floor=1e-9, reader=True) == "below 10⁻⁹"
+    assert order_of_magnitude(0.0, reader=True) == "0"
