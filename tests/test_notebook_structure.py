@@ -131,10 +131,6 @@ def test_landing_page_clones_the_configured_repository():
 FOLDED_TAGS = {"hide-input", "remove-input", "hide-cell", "remove-cell"}
 VISIBLE_CODE_PER_CHAPTER = 150
 VISIBLE_CODE_BOOK = 575
-# TODO(issue 13): chapters 3 to 5 are being shortened; until then each may not grow beyond its
-# count when the budget was set. Remove a chapter from this dict once it is under the budget.
-VISIBLE_CODE_PENDING = {"03_please_rnn.ipynb": 290, "04_vanishing_gradients.ipynb": 154,
-                        "05_lstm.ipynb": 169}
 
 
 def visible_code_lines(notebook) -> int:
@@ -147,13 +143,11 @@ def visible_code_lines(notebook) -> int:
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_visible_code_fits_the_chapter_budget(path):
     lines = visible_code_lines(load(path))
-    limit = max(VISIBLE_CODE_PER_CHAPTER, VISIBLE_CODE_PENDING.get(path.name, 0))
-    assert lines <= limit, (f"{path.name} shows {lines} lines of code without a click (limit {limit}); "
+    assert lines <= VISIBLE_CODE_PER_CHAPTER, (
+        f"{path.name} shows {lines} lines of code without a click (limit {VISIBLE_CODE_PER_CHAPTER}); "
                             "fold checks and figure code with hide-input or move them to tests/")
 
 
-@pytest.mark.xfail(bool(VISIBLE_CODE_PENDING), strict=False,
-                   reason="TODO(issue 13): chapters 3 to 5 are still over the per-chapter budget")
 def test_visible_code_fits_the_book_budget():
     counts = {path.name: visible_code_lines(load(path)) for path in CHAPTERS}
     assert sum(counts.values()) <= VISIBLE_CODE_BOOK, \
