@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from page_checks import SITE
+from page_checks import LAPTOP, REPORT_PARTS, SITE, open_page, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -45,8 +45,45 @@ def browser():
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
+            viewport=LAPTOP,
         )
         yield context
         context.close()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def loaded(browser, site_url):
+    """``loaded(path, viewport=LAPTOP)``: the page, opened once and shared by the checks that only
+    read it (tests are ordered page by page, see tests/conftest.py), so each page is loaded, its
+    math typeset and its widgets rendered once per size instead of once per check."""
+    cache: dict[tuple, object] = {}
+
+    def get(path: str, viewport: dict = LAPTOP):
+        key = (path, viewport["width"], viewport["height"])
+        if key not in cache:
+            while len(cache) >= 2:  # the previous page's checks are done: free its memory
+                cache.pop(next(iter(cache))).page.close()
+            cache[key] = open_page(browser, f"{site_url}/{path}", viewport=viewport)
+        return cache[key]
+
+    yield get
+    for visit in cache.values():
+        visit.page.close()
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the main process (or the only one)
+        shutil.rmtree(REPORT_PARTS, ignore_errors=True)
+
+
+def pytest_sessionfinish(session):
+    """Write the weight and axe-core table of every page to _build/page-weights.md."""
+    if hasattr(session.config, "workerinput"):
+        return
+    report = write_report()
+    shutil.rmtree(REPORT_PARTS, ignore_errors=True)
+    if report:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"page weights and axe-core results: {SITE.parent / 'page-weights.md'}")

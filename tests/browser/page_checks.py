@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 SITE = Path(__file__).resolve().parents[2] / "_build" / "html"
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+# The weight and axe-core table of each run: every test process (pytest-xdist runs two) adds its
+# pages' lines here, and tests/browser/conftest.py writes _build/page-weights.md when the run ends.
+REPORT_PARTS = SITE.parent / "page-report"
+
+
+def record(path: str, **facts) -> None:
+    """Note a fact about a page for the run's report (``weight=`` bytes, ``axe=`` what it found)."""
+    REPORT_PARTS.mkdir(parents=True, exist_ok=True)
+    with open(REPORT_PARTS / f"{os.getpid()}.jsonl", "a", encoding="utf-8") as part:
+        part.write(json.dumps({"page": path, **facts}) + "\n")
+
+
+def write_report() -> str | None:
+    """Gather the run's notes into _build/page-weights.md (page, own files in KB, axe-core)."""
+    rows: dict[str, dict] = {}
+    for part in sorted(REPORT_PARTS.glob("*.jsonl")) if REPORT_PARTS.exists() else []:
+        for line in part.read_text(encoding="utf-8").splitlines():
+            fact = json.loads(line)
+            rows.setdefault(fact.pop("page"), {}).update(fact)
+    if not any("weight" in row for row in rows.values()):
+        return None
+    lines = ["| page | own files (KB) | axe-core |", "|---|---:|---|"]
+    lines += [f"| {page} | {row['weight'] / 1024:.0f} | {row.get('axe', 'not run')} |"
+              for page, row in sorted(rows.items()) if "weight" in row]
+    report = "\n".join(lines) + "\n"
+    (SITE.parent / "page-weights.md").write_text(report)
+    return report
 
 
 @dataclass
