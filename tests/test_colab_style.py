@@ -13,7 +13,7 @@ What costs time is done once, not once per notebook:
 Each notebook run still gets an environment of its own in which rnn_helpers was never installed:
 a new, empty venv that sees the Colab-like stack as its base packages (as Colab's preinstalled
 packages are) and into which the setup cell installs rnn_helpers. So the runs are independent and
-may run side by side (pytest-xdist); a file lock keeps two workers from building the same thing.
+may run side by side (pytest-xdist, one worker per ipywidgets version); a file lock keeps two workers from building the same thing.
 """
 
 from __future__ import annotations
@@ -75,6 +75,10 @@ def environment(name: str) -> Path:
     python = home / "bin" / "python"
     with locked(name):
         if (home / ".stamp").exists() and (home / ".stamp").read_text() == stamp:
+            # The stack stays free of rnn_helpers (an older version of this test installed it there).
+            if subprocess.run([str(python), "-c", "import rnn_helpers"], capture_output=True, cwd=ENVS,
+                              env={"PATH": os.environ.get("PATH", "")}).returncode == 0:
+                run(str(python), "-m", "pip", "uninstall", "--quiet", "--yes", "rnn_helpers")
             return python
         shutil.rmtree(home, ignore_errors=True)
         venv.create(home, with_pip=True)
@@ -122,9 +126,7 @@ def colab_bases():
     return bases, package_wheel(bases["ipywidgets8"])
 
 
-@pytest.mark.parametrize("widgets", sorted(WIDGETS))
-@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom_in_a_fresh_colab_like_environment(colab_bases, widgets, notebook, tmp_path):
+def run_in_fresh_environment(colab_bases, widgets, notebook, tmp_path):
     bases, wheel = colab_bases
     widgets_version = WIDGETS[widgets].split("==")[1]
     python = fresh_environment(bases[widgets], tmp_path / "env")
@@ -146,3 +148,17 @@ def test_notebook_runs_top_to_bottom_in_a_fresh_colab_like_environment(colab_bas
                                capture_output=True, text=True, cwd=work, env=env)
     assert installed.returncode == 0 and str(tmp_path / "env") in installed.stdout, \
         "the setup cell should have installed rnn_helpers into the notebook's own environment"
+
+
+# One class per ipywidgets version: pytest-xdist (--dist loadscope) sends each class to a worker,
+# so the two sets of runs go side by side.
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+class TestWithIpywidgets8:
+    def test_notebook_runs_top_to_bottom_in_a_fresh_colab_like_environment(self, colab_bases, notebook, tmp_path):
+        run_in_fresh_environment(colab_bases, "ipywidgets8", notebook, tmp_path)
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+class TestWithIpywidgets7:
+    def test_notebook_runs_top_to_bottom_in_a_fresh_colab_like_environment(self, colab_bases, notebook, tmp_path):
+        run_in_fresh_environment(colab_bases, "ipywidgets7", notebook, tmp_path)

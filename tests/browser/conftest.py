@@ -53,23 +53,30 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def loaded(browser, site_url):
-    """``loaded(path, viewport=LAPTOP)``: the page, opened once and shared by the checks that only
-    read it (tests are ordered page by page, see tests/conftest.py), so each page is loaded, its
-    math typeset and its widgets rendered once per size instead of once per check."""
+def _page_cache(browser, site_url):
     cache: dict[tuple, object] = {}
-
-    def get(path: str, viewport: dict = LAPTOP):
-        key = (path, viewport["width"], viewport["height"])
-        if key not in cache:
-            while len(cache) >= 2:  # the previous page's checks are done: free its memory
-                cache.pop(next(iter(cache))).page.close()
-            cache[key] = open_page(browser, f"{site_url}/{path}", viewport=viewport)
-        return cache[key]
-
-    yield get
+    yield cache
     for visit in cache.values():
         visit.page.close()
+
+
+@pytest.fixture
+def loaded(_page_cache, browser, site_url, request):
+    """``loaded(path, viewport=LAPTOP)``: the page, opened once and shared by the checks of one
+    test file (they run page by page, see conftest.py at the root), so that each page is loaded,
+    its math typeset and its widgets rendered once per file and size instead of once per check.
+    Files do not share pages: a file's checks see the page as the reader's browser loaded it."""
+    module = request.module.__name__
+
+    def get(path: str, viewport: dict = LAPTOP):
+        key = (module, path, viewport["width"], viewport["height"])
+        if key not in _page_cache:
+            while len(_page_cache) >= 2:  # the previous page's checks are done: free its memory
+                _page_cache.pop(next(iter(_page_cache))).page.close()
+            _page_cache[key] = open_page(browser, f"{site_url}/{path}", viewport=viewport)
+        return _page_cache[key]
+
+    return get
 
 
 def pytest_sessionstart(session):
