@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from page_checks import SITE
+from page_checks import LAPTOP, REPORT_PARTS, SITE, open_page, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -45,8 +45,52 @@ def browser():
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
+            viewport=LAPTOP,
         )
         yield context
         context.close()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _page_cache(browser, site_url):
+    cache: dict[tuple, object] = {}
+    yield cache
+    for visit in cache.values():
+        visit.page.close()
+
+
+@pytest.fixture
+def loaded(_page_cache, browser, site_url, request):
+    """``loaded(path, viewport=LAPTOP)``: the page, opened once and shared by the checks of one
+    test file (they run page by page, see conftest.py at the root), so that each page is loaded,
+    its math typeset and its widgets rendered once per file and size instead of once per check.
+    Files do not share pages: a file's checks see the page as the reader's browser loaded it."""
+    module = request.module.__name__
+
+    def get(path: str, viewport: dict = LAPTOP):
+        key = (module, path, viewport["width"], viewport["height"])
+        if key not in _page_cache:
+            while len(_page_cache) >= 2:  # the previous page's checks are done: free its memory
+                _page_cache.pop(next(iter(_page_cache))).page.close()
+            _page_cache[key] = open_page(browser, f"{site_url}/{path}", viewport=viewport)
+        return _page_cache[key]
+
+    return get
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the main process (or the only one)
+        shutil.rmtree(REPORT_PARTS, ignore_errors=True)
+
+
+def pytest_sessionfinish(session):
+    """Write the weight and axe-core table of every page to _build/page-weights.md."""
+    if hasattr(session.config, "workerinput"):
+        return
+    report = write_report()
+    shutil.rmtree(REPORT_PARTS, ignore_errors=True)
+    if report:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"page weights and axe-core results: {SITE.parent / 'page-weights.md'}")

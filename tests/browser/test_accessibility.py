@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from page_checks import SITE, html_pages, open_page
+from page_checks import SITE, html_pages, record
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -19,30 +19,29 @@ EXCEPTIONS = {
               "template matter, best-practice level, not a WCAG failure.",
 }
 PAGE_BUDGET_BYTES = 3 * 1024 * 1024
-WEIGHTS: dict[str, int] = {}
-AXE_RESULTS: dict[str, str] = {}  # page -> what axe-core found, for the report
 
 
 @pytest.mark.parametrize("path", html_pages())
-def test_page_has_no_axe_violations(browser, site_url, path):
+def test_page_has_no_axe_violations(loaded, path):
     assert AXE.exists(), "axe-core is missing; run bash .ci/setup"
-    visit = open_page(browser, f"{site_url}/{path}")
-    visit.page.add_script_tag(path=str(AXE))
+    visit = loaded(path)
+    if not visit.page.evaluate("() => !!window.axe"):
+        visit.page.add_script_tag(path=str(AXE))
+    # resultTypes: axe-core still runs every rule on every node, but details only the violations
+    # (not the thousands of passes), which is most of its time on a long page.
     violations = visit.page.evaluate(
-        "async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+        "async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})).violations"
         ".map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))",
         AXE_TAGS)
-    visit.page.close()
     unexpected = [v for v in violations if v["id"] not in EXCEPTIONS]
     excepted = sorted({v["id"] for v in violations if v["id"] in EXCEPTIONS})
-    AXE_RESULTS[path] = f"{len(unexpected)} violations" + (f" (excepted: {', '.join(excepted)})" if excepted else "")
+    record(path, axe=f"{len(unexpected)} violations" + (f" (excepted: {', '.join(excepted)})" if excepted else ""))
     assert unexpected == [], f"{path}: axe-core violations:\n{json.dumps(unexpected, indent=1)}"
 
 
 @pytest.mark.parametrize("path", html_pages())
-def test_images_have_alt_text_and_sliders_have_labels(browser, site_url, path):
-    visit = open_page(browser, f"{site_url}/{path}")
-    page = visit.page
+def test_images_have_alt_text_and_sliders_have_labels(loaded, path):
+    page = loaded(path).page
     missing_alt = page.evaluate("() => [...document.querySelectorAll('main img')]"
                                 ".filter(img => !(img.getAttribute('alt') || '').trim()).map(img => img.src.slice(0, 80))")
     assert missing_alt == [], f"{path}: images without alt text: {missing_alt}"
@@ -51,30 +50,16 @@ def test_images_have_alt_text_and_sliders_have_labels(browser, site_url, path):
         handle = handles.nth(k)
         assert (handle.get_attribute("aria-label") or "").strip(), f"{path}: slider {k} has no accessible name"
         assert handle.get_attribute("tabindex") == "0", f"{path}: slider {k} is not reachable with the Tab key"
-    page.close()
 
 
 @pytest.mark.parametrize("path", html_pages())
-def test_page_own_files_are_under_budget(browser, site_url, path):
+def test_page_own_files_are_under_budget(loaded, path):
     """The page's own files: its HTML (with embedded widget state) and the images it shows from _images/."""
     html = SITE / path
     images = set()
-    visit = open_page(browser, f"{site_url}/{path}")
-    for src in visit.page.evaluate("() => [...document.images].map(img => img.getAttribute('src'))"):
+    for src in loaded(path).page.evaluate("() => [...document.images].map(img => img.getAttribute('src'))"):
         if src and not src.startswith("data:") and "_images/" in src:
             images.add((html.parent / src).resolve())
-    visit.page.close()
     total = html.stat().st_size + sum(image.stat().st_size for image in images)
-    WEIGHTS[path] = total
+    record(path, weight=total)
     assert total < PAGE_BUDGET_BYTES, f"{path} weighs {total / 1e6:.2f} MB with its images (budget 3 MB)"
-
-
-def test_report_page_weights():
-    """Writes the weight and axe-core table measured above to _build/page-weights.md and prints it."""
-    if not WEIGHTS:
-        pytest.skip("no page was weighed in this run")
-    lines = ["| page | own files (KB) | axe-core |", "|---|---:|---|"]
-    lines += [f"| {path} | {size / 1024:.0f} | {AXE_RESULTS.get(path, 'not run')} |" for path, size in sorted(WEIGHTS.items())]
-    report = SITE.parent / "page-weights.md"
-    report.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))

@@ -23,17 +23,14 @@ def test_the_root_sends_readers_to_the_landing_page(browser, site_url):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page_loads_offline_with_math_and_widgets(browser, site_url, path):
-    visit = open_page(browser, f"{site_url}/{path}")
-    try:
-        assert visit.foreign_requests == [], f"{path} asked other hosts for {visit.foreign_requests}"
-        assert visit.console_errors == [], f"{path} logged console errors: {visit.console_errors}"
-        assert raw_math(visit.page) == [], f"{path} shows untypeset TeX"
-        views = widget_view_count(visit.page)
-        rendered = visit.page.locator(".cell_output .jupyter-widgets.widget-vbox").count()
-        assert rendered >= views, f"{path} embeds {views} widget(s) but renders {rendered}"
-    finally:
-        visit.page.close()
+def test_page_loads_offline_with_math_and_widgets(loaded, path):
+    visit = loaded(path)
+    assert visit.foreign_requests == [], f"{path} asked other hosts for {visit.foreign_requests}"
+    assert visit.console_errors == [], f"{path} logged console errors: {visit.console_errors}"
+    assert raw_math(visit.page) == [], f"{path} shows untypeset TeX"
+    views = widget_view_count(visit.page)
+    rendered = visit.page.locator(".cell_output .jupyter-widgets.widget-vbox").count()
+    assert rendered >= views, f"{path} embeds {views} widget(s) but renders {rendered}"
 
 
 def test_chapter1_math_is_typeset(browser, site_url):
@@ -47,8 +44,8 @@ def slider_pages():
 
 
 @pytest.mark.parametrize("path", slider_pages())
-def test_every_frame_slider_moves_by_keyboard_and_mouse(browser, site_url, path):
-    visit = open_page(browser, f"{site_url}/{path}")
+def test_every_frame_slider_moves_by_keyboard_and_mouse(loaded, path):
+    visit = loaded(path)
     page = visit.page
     boxes = frame_sliders(page)
     for k in range(boxes.count()):
@@ -71,7 +68,6 @@ def test_every_frame_slider_moves_by_keyboard_and_mouse(browser, site_url, path)
         by_mouse = visible_frame(page, box)
         assert by_mouse["src"] == at_end["src"], f"the mouse did not move slider {k} on {path} to its end"
         assert by_mouse["count"] == 1
-    page.close()
 
 
 def test_w2_slider_shows_the_values_for_the_chosen_w2(browser, site_url):
