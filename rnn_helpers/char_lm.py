@@ -156,7 +156,7 @@ def detach_state(state):
 
 def train_tbptt(model, codes, steps: int, chunk: int = 64, batch: int = 32, lr: float = 3e-3,
                 clip: float = 1.0, carry_state: bool = True, log_every: int = 0,
-                out: Callable[[str], None] = print, device=None) -> list[float]:
+                out: Callable[[str], None] = print, device=None, cosine: bool = False) -> list[float]:
     """Train ``model`` on the stream ``codes`` with truncated BPTT; return the loss of every update
     in bits per character.
 
@@ -165,7 +165,8 @@ def train_tbptt(model, codes, steps: int, chunk: int = 64, batch: int = 32, lr: 
     always the true text), and backpropagates through that chunk only. With ``carry_state``
     the final state of a chunk, detached, starts the next one; the state starts from zero
     again when the streams wrap around. Adam with learning rate ``lr``, gradient norm clipped
-    to ``clip``. Introduced in chapter 6.
+    to ``clip``; ``cosine`` lowers the learning rate to 0 along a half cosine over the
+    ``steps`` (``torch.optim.lr_scheduler.CosineAnnealingLR``). Introduced in chapter 6.
     """
     import torch
 
@@ -176,6 +177,7 @@ def train_tbptt(model, codes, steps: int, chunk: int = 64, batch: int = 32, lr: 
     device = device or torch.device("cpu")
     data = stream_batches(codes, batch).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(steps, 1)) if cosine else None
     losses, state, start = [], None, 0
     model.train()
     for step in range(1, steps + 1):
@@ -189,6 +191,8 @@ def train_tbptt(model, codes, steps: int, chunk: int = 64, batch: int = 32, lr: 
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
+        if schedule is not None:
+            schedule.step()
         losses.append(loss.item() / math.log(2))
         if log_every and (step % log_every == 0 or step == 1 or step == steps):
             out(f"update {step:4d} | training loss {losses[-1]:.2f} bits per character")
@@ -215,63 +219,65 @@ def validation_bits(model, codes, streams: int = 8, chunk: int = 500) -> float:
 
 
 def read(model, vocab: Vocabulary, text: str):
-    """Run ``model`` over ``text`` with teacher forcing (it reads the true text).
+    """Run ``model`` over ``text`` with teacher forcing (it reads the true text), in numpy.
 
-    Returns ``(probs, hidden)``: p(next character) after every character (len(text), V) and
-    the hidden state h_t (len(text), H), as float64 numpy arrays; for an LSTM also the cell
-    state, as a third array. Introduced in chapter 6.
+    The recurrent layer is run by the book's own ``lstm_forward`` (chapter 5) or
+    ``rnn_forward`` (chapter 1) with the model's weights (``params_from_torch``), in float64.
+    Returns ``(probs, h, c)``: p(next character) after every character (len(text), V), the
+    hidden states h_t (len(text), H) and, for an LSTM, the cell states c_t (len(text), H)
+    (None for an RNN). Introduced in chapter 6.
     """
-    import torch
+    from .numpy_lstm import lstm_forward
+    from .numpy_rnn import rnn_forward
+    from .torch_bridge import params_from_torch
 
-    codes = torch.as_tensor(check_prompt(text, vocab), dtype=torch.int64)[:, None]
-    with torch.no_grad():
-        x = torch.nn.functional.one_hot(codes, model.vocab_size).float()
-        if model.kind == "lstm":
-            h, c, states = _lstm_states(model.recurrent, x)
-            logits = model.out(h)
-        else:
-            logits, h, _ = model(codes)
-            c = None
-    probs = softmax_with_temperature(logits[:, 0].double().numpy(), 1.0)
-    result = (probs, h[:, 0].double().numpy())
-    return result + ((c.double().numpy(),) if c is not None else ())
-
-
-def _lstm_states(lstm, x):
-    """Hidden and cell states of every step of a one-layer ``nn.LSTM`` (it returns only the last cell)."""
-    import torch
-
-    hs, cs, state = [], [], None
-    for t in range(x.shape[0]):
-        h, state = lstm(x[t:t + 1], state)
-        hs.append(h)
-        cs.append(state[1][0])
-    return torch.cat(hs), torch.stack(cs)[:, 0], state
+    codes = check_prompt(text, vocab)
+    x = np.eye(len(vocab))[codes]  # (T, V) one-hot
+    params = params_from_torch(model.recurrent)
+    if model.kind == "lstm":
+        h, _, cache = lstm_forward(x, params)
+        c = cache["c"]
+    else:
+        h, _ = rnn_forward(x, params)
+        c = None
+    weight = model.out.weight.detach().double().numpy()
+    bias = model.out.bias.detach().double().numpy()
+    probs = softmax_with_temperature(h @ weight.T + bias, 1.0)
+    return probs, h, c
 
 
-def generate(model, vocab: Vocabulary, prompt: str, length: int, temperature: float = 1.0,
-             seed: int = 0) -> str:
+def generate(model, vocab: Vocabulary, prompt: str, length: int, temperature=1.0, seed: int = 0):
     """Free-running generation: read ``prompt``, then feed the model its own samples.
 
     Returns the ``length`` characters written after the prompt. Each is drawn with
     ``sample_with_temperature`` from ``numpy.random.default_rng(seed)``, so the same seed
-    gives the same text. Introduced in chapter 6.
+    gives the same text. ``temperature`` may be a list: then one text per temperature is
+    returned, written side by side as a batch (each with its own generator seeded ``seed``).
+    Introduced in chapter 6.
     """
     import torch
 
-    check_temperature(temperature)
+    several = isinstance(temperature, (list, tuple))
+    temperatures = [check_temperature(t) for t in (temperature if several else [temperature])]
+    if not temperatures:
+        raise ValueError("temperature must be a number > 0 or a non-empty list of them")
     codes = check_prompt(prompt, vocab)
     if not isinstance(length, (int, np.integer)) or length < 0:
         raise ValueError(f"length must be a non-negative integer; got {length!r}")
-    rng = np.random.default_rng(seed)
-    written = []
+    rngs = [np.random.default_rng(seed) for _ in temperatures]
+    batch = len(temperatures)
+    written = [[] for _ in temperatures]
     with torch.no_grad():
-        logits, _, state = model(torch.as_tensor(codes, dtype=torch.int64)[:, None])
+        x = torch.as_tensor(codes, dtype=torch.int64)[:, None].repeat(1, batch)
+        logits, _, state = model(x)
         for _ in range(length):
-            index = sample_with_temperature(logits[-1, 0].double().numpy(), temperature, rng)
-            written.append(vocab.tokens[index])
-            logits, _, state = model(torch.tensor([[index]]), state)
-    return "".join(written)
+            last = logits[-1].double().numpy()
+            picks = [sample_with_temperature(last[b], temperatures[b], rngs[b]) for b in range(batch)]
+            for b, index in enumerate(picks):
+                written[b].append(vocab.tokens[index])
+            logits, _, state = model(torch.tensor([picks]), state)
+    texts = ["".join(w) for w in written]
+    return texts if several else texts[0]
 
 
 def save_checkpoint(path, models: dict, vocab: Vocabulary, meta: dict) -> None:

@@ -77,8 +77,9 @@ def sample_frames(samples: Sequence[str], temperatures: Sequence[float], prompt:
 
 
 def _colour(value: float) -> str:
-    """Blue for -1, white for 0, orange for +1 (``PALETTE``), as a CSS rgb()."""
-    value = float(np.clip(value, -1, 1))
+    """Blue for -1, white for 0, orange for +1 (``PALETTE``), as a CSS rgb(), in steps of 0.25
+    (coarse on purpose: a rounding difference in the last bit almost never changes a step)."""
+    value = round(float(np.clip(value, -1, 1)) * 4) / 4
     end = PALETTE["orange"] if value > 0 else PALETTE["blue"]
     rgb = [int(end[i:i + 2], 16) for i in (1, 3, 5)]
     mixed = [round(255 + (c - 255) * abs(value)) for c in rgb]
@@ -89,7 +90,7 @@ def coloured_text(text: str, activation, title: str = "") -> str:
     """HTML of ``text`` with each character's background coloured by ``activation`` (len(text),)
     in [-1, 1]: blue negative, white zero, orange positive (as Karpathy's pictures).
 
-    Each character also carries its value as a tooltip. Introduced in chapter 6.
+    Introduced in chapter 6.
     """
     activation = real_array(activation, "activation")
     check_ndim(activation, "activation", {1: "(len(text),)"})
@@ -98,7 +99,7 @@ def coloured_text(text: str, activation, title: str = "") -> str:
     spans = []
     for char, value in zip(text, activation):
         shown = "↵\n" if char == "\n" else html.escape(char)
-        spans.append(f'<span style="background:{_colour(value)}" title="{value:+.2f}">{shown}</span>')
+        spans.append(f'<span style="background:{_colour(value)}">{shown}</span>')
     heading = f"<p><b>{html.escape(title)}</b></p>" if title else ""
     return (heading + '<pre style="white-space:pre-wrap;max-width:44em;font-size:0.85em;line-height:1.5;'
             'color:black">' + "".join(spans) + "</pre>")
@@ -107,9 +108,9 @@ def coloured_text(text: str, activation, title: str = "") -> str:
 def text_features(text: str) -> dict[str, np.ndarray]:
     """Things a reader can see in ``text``, one value per character (len(text),):
 
-    ``inside parentheses`` 1 between "(" and its ")", ``inside quotes`` 1 between a pair of
-    ``"`` or ``'`` on one line, ``inside backticks`` 1 between a pair of `````, ``position in
-    line`` the column divided by 80, ``after a newline`` 1 for the first character of a line.
+    "inside parentheses" 1 between an opening bracket and its closing one, "inside quotes" 1
+    between a pair of double or single quotes on one line, "inside backticks" 1 between a pair
+    of backticks, "position in line" the column divided by 80.
     The value at character t describes the text up to and including t, what the model has
     read when it holds its state h_t. Introduced in chapter 6.
     """
@@ -150,3 +151,66 @@ def unit_feature_correlations(states, features: dict[str, np.ndarray]) -> dict[s
 
 
 __all__ = ["draw_truncated_bptt", "sample_frames", "coloured_text", "text_features", "unit_feature_correlations"]
+
+
+def plot_loss_curves(curves: dict, levels: dict, ax=None):
+    """Training loss in bits per character against the update, one line per run in ``curves``
+    (label -> (updates, bits)), and a dashed horizontal line for every baseline in ``levels``
+    (label -> bits). Returns the Axes. Introduced in chapter 6."""
+    import matplotlib.pyplot as plt
+
+    from .plots import SERIES_COLOURS, finish_chart
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.2))
+    for (label, (updates, bits)), colour in zip(curves.items(), SERIES_COLOURS):
+        ax.plot(updates, bits, color=colour, label=label, linewidth=1.5)
+    for k, (label, bits) in enumerate(levels.items()):
+        ax.axhline(bits, color="0.45", linestyle=(0, (4, 2 + 2 * k)), linewidth=1)
+        ax.text(ax.get_xlim()[1], bits + 0.08, label, ha="right", va="bottom", fontsize=9, color="0.25")
+    ax.set(xlabel="update", ylabel="bits per character")
+    finish_chart(ax, loc="upper right")
+    return ax
+
+
+def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top: int = 8):
+    """One panel per temperature: the ``top`` most likely next characters (chosen at the first
+    temperature) and their probabilities. ``probs_by_temperature`` label -> (V,) probabilities.
+    Returns the Figure. Introduced in chapter 6."""
+    import matplotlib.pyplot as plt
+
+    from .plots import PALETTE
+
+    labels = list(probs_by_temperature)
+    first = np.asarray(probs_by_temperature[labels[1 if len(labels) > 1 else 0]])
+    order = np.argsort(-first)[:top]
+    names = [repr(tokens[i])[1:-1].replace(" ", "␣") or "?" for i in order]
+    fig, axes = plt.subplots(1, len(labels), figsize=(2.7 * len(labels), 2.6), sharey=True)
+    for ax, label in zip(np.atleast_1d(axes), labels):
+        p = np.asarray(probs_by_temperature[label])
+        ax.bar(range(top), p[order], color=PALETTE["blue"], edgecolor="black", linewidth=0.5)
+        ax.bar([top], [1 - p[order].sum()], color="0.8", edgecolor="black", linewidth=0.5)
+        ax.set_xticks(range(top + 1), names + ["rest"], fontsize=9)
+        ax.set_title(label, fontsize=10)
+        ax.set_ylim(0, 1)
+        ax.spines[["top", "right"]].set_visible(False)
+    np.atleast_1d(axes)[0].set_ylabel("p(next character)")
+    fig.tight_layout()
+    return fig
+
+
+def guess_lines(text: str, probs, vocab, width: int = 72) -> str:
+    """``text`` and, under each character, the model's most likely *next* character shifted one
+    place right, so each guess stands under the character it tried to predict; wrapped at
+    ``width``. Line ends and spaces are shown as ↵ and ␣ so the columns line up."""
+    probs = real_array(probs, "probs")
+    guesses = "·" + "".join(vocab.tokens[i] for i in probs.argmax(axis=1)[:-1])
+    show = str.maketrans({"\n": "↵", " ": "␣"})
+    true, guess = text.translate(show), guesses.translate(show)
+    lines = []
+    for start in range(0, len(true), width):
+        lines += ["text  " + true[start:start + width], "guess " + guess[start:start + width], ""]
+    return "\n".join(lines).rstrip("\n")
+
+
+__all__ += ["plot_loss_curves", "plot_temperature_bars", "guess_lines"]

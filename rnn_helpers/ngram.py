@@ -93,12 +93,17 @@ def _lookup(sorted_keys: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np
     return np.where(sorted_keys[where] == keys, values[where], 0)
 
 
-def ngram_probs(model: NgramModel, codes) -> np.ndarray:
+def ngram_probs(model: NgramModel, codes, order: int | None = None) -> np.ndarray:
     """p(codes[i] | the up to n - 1 characters before it) for every i: shape (T,).
 
+    ``order`` (1 to ``model.n``, default ``model.n``) uses the model as an ``order``-gram
+    model: the counts of shorter contexts are the same, so one fit serves every order.
     The first characters use the contexts they have (the first one the unigram).
     Introduced in chapter 6.
     """
+    order = model.n if order is None else order
+    if not isinstance(order, int) or not 1 <= order <= model.n:
+        raise ValueError(f"order must be an integer from 1 to n = {model.n}; got {order!r}")
     codes = np.asarray(codes)
     if codes.ndim != 1 or codes.dtype.kind not in "iu" or codes.size == 0:
         raise ValueError("codes must be a non-empty 1-D integer array of character indices")
@@ -106,7 +111,7 @@ def ngram_probs(model: NgramModel, codes) -> np.ndarray:
         raise ValueError(f"codes must lie in 0 .. {model.vocab_size - 1}")
     p = model.unigram[codes].astype(np.float64)
     d, base = model.discount, model.vocab_size
-    for m in range(1, model.n):
+    for m in range(1, order):
         if codes.size <= m:
             break
         full, full_counts, contexts, totals, distinct = model.tables[m]
@@ -121,3 +126,18 @@ def ngram_probs(model: NgramModel, codes) -> np.ndarray:
 
 
 __all__ = ["NgramModel", "fit_ngram", "ngram_probs", "bits_per_character", "perplexity"]
+
+
+def bits_table(rows: dict, decimals: int = 2) -> str:
+    """A text table: model | bits per character | perplexity, one row per ``rows`` item
+    (label -> bits). Introduced in chapter 6."""
+    width = max(len(label) for label in rows) + 2
+    lines = [f"{'model':<{width}}{'bits per character':>20}{'perplexity':>12}"]
+    for label, bits in rows.items():
+        ppl = "infinite" if not np.isfinite(bits) else f"{perplexity(bits):.{decimals - 1}f}"
+        bits_text = "infinite" if not np.isfinite(bits) else f"{bits:.{decimals}f}"
+        lines.append(f"{label:<{width}}{bits_text:>20}{ppl:>12}")
+    return "\n".join(lines)
+
+
+__all__ += ["bits_table"]

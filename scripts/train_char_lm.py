@@ -46,7 +46,7 @@ def closing_bits(model, codes, vocab, device) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--corpus", default=None)
     parser.add_argument("--out", default=str(CHECKPOINT))
@@ -67,8 +67,8 @@ def main() -> None:
         model = make_char_lm(len(vocab), hidden, kind, seed=SEED).to(device)
         torch.manual_seed(SEED)
         started = time.perf_counter()
-        lr = 2e-3 if kind == "lstm" else 1e-3
-        losses = train_tbptt(model, train_codes, args.steps, chunk=64, batch=32, lr=lr, clip=1.0,
+        lr = 4e-3 if kind == "lstm" else 2e-3
+        losses = train_tbptt(model, train_codes, args.steps, chunk=64, batch=32, lr=lr, clip=1.0, cosine=True,
                              log_every=100, device=device, out=lambda line: print(kind, line, flush=True))
         seconds = time.perf_counter() - started
         model = model.cpu()
@@ -77,7 +77,7 @@ def main() -> None:
         print(f"{kind}: {hidden} units, {count_parameters(model):,} parameters, validation {bits:.4f} bits/char, "
               f"{seconds:.0f} s", flush=True)
         meta["models"][kind] = {"hidden": hidden, "parameters": count_parameters(model), "steps": args.steps,
-                                "chunk": 64, "batch": 32, "lr": lr, "train_seconds": round(seconds, 1),
+                                "chunk": 64, "batch": 32, "lr": lr, "schedule": "cosine", "train_seconds": round(seconds, 1),
                                 "validation_bits": bits, "loss_curve": [round(x, 4) for x in losses[::10]]}
         models[kind] = model
     if not args.no_chunk_study:
@@ -88,7 +88,7 @@ def main() -> None:
             model = make_char_lm(len(vocab), 64, "lstm", seed=SEED).to(device)
             torch.manual_seed(SEED)
             started = time.perf_counter()
-            train_tbptt(model, train_codes, 300, chunk=chunk, batch=batch, lr=3e-3, device=device)
+            train_tbptt(model, train_codes, 300, chunk=chunk, batch=batch, lr=4e-3, device=device)
             model = model.cpu()
             row = {"chunk": chunk, "batch": batch, "updates": 300, "hidden": 64,
                    "validation_bits": validation_bits(model, val_codes),

@@ -254,3 +254,26 @@ def test_coloured_text_and_frames_check_their_inputs():
         coloured_text("abc", [0.0, 1.0])
     frames, labels = sample_frames(["x<y", "z"], [0.5, 1.0], "p")
     assert labels == ["0.50", "1.00"] and "x&lt;y" in frames[0] and 'role="status"' in frames[1]
+
+
+def test_read_in_numpy_matches_the_torch_module():
+    from rnn_helpers.char_lm import read
+
+    vocab = Vocabulary(list("abc d"))
+    for kind in ("lstm", "rnn"):
+        model = make_char_lm(len(vocab), 6, kind, seed=2)
+        probs, h, c = read(model, vocab, "abc dab")
+        with torch.no_grad():
+            logits, h_torch, _ = model(torch.as_tensor(vocab.encode("abc dab"))[:, None])
+        np.testing.assert_allclose(probs, torch.softmax(logits[:, 0].double(), -1).numpy(), atol=1e-6)
+        np.testing.assert_allclose(h, h_torch[:, 0].double().numpy(), atol=1e-6)
+        assert (c is None) == (kind == "rnn")
+
+
+def test_generate_several_temperatures_side_by_side():
+    vocab = Vocabulary(list("ab "))
+    model = make_char_lm(3, 4, seed=0)
+    texts = generate(model, vocab, "ab", 12, temperature=[0.5, 1.0], seed=4)
+    assert [len(t) for t in texts] == [12, 12]
+    with pytest.raises(ValueError, match="temperature"):
+        generate(model, vocab, "ab", 3, temperature=[1.0, float("nan")])
