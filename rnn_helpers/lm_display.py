@@ -77,12 +77,13 @@ def sample_frames(samples: Sequence[str], temperatures: Sequence[float], prompt:
 
 
 def _colour(value: float) -> str:
-    """Blue for -1, white for 0, orange for +1 (``PALETTE``), as a CSS rgb(), in steps of 0.25
+    """Blue for -1, white for 0, orange for +1 (``PALETTE``, mixed with white so that black text
+    on it keeps a contrast above 4.5), as a CSS rgb(), in steps of 0.25
     (coarse on purpose: a rounding difference in the last bit almost never changes a step)."""
     value = round(float(np.clip(value, -1, 1)) * 4) / 4
     end = PALETTE["orange"] if value > 0 else PALETTE["blue"]
     rgb = [int(end[i:i + 2], 16) for i in (1, 3, 5)]
-    mixed = [round(255 + (c - 255) * abs(value)) for c in rgb]
+    mixed = [round(255 + (c - 255) * 0.7 * abs(value)) for c in rgb]  # at most 70 %: black text stays readable
     return f"rgb({mixed[0]},{mixed[1]},{mixed[2]})"
 
 

@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--corpus", default=None)
     parser.add_argument("--out", default=str(CHECKPOINT))
+    parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-chunk-study", action="store_true")
     args = parser.parse_args()
@@ -68,7 +69,7 @@ def main() -> None:
         torch.manual_seed(SEED)
         started = time.perf_counter()
         lr = 4e-3 if kind == "lstm" else 2e-3
-        losses = train_tbptt(model, train_codes, args.steps, chunk=64, batch=32, lr=lr, clip=1.0, cosine=True,
+        losses = train_tbptt(model, train_codes, args.steps, chunk=64, batch=args.batch, lr=lr, clip=1.0, cosine=True,
                              log_every=100, device=device, out=lambda line: print(kind, line, flush=True))
         seconds = time.perf_counter() - started
         model = model.cpu()
@@ -77,7 +78,7 @@ def main() -> None:
         print(f"{kind}: {hidden} units, {count_parameters(model):,} parameters, validation {bits:.4f} bits/char, "
               f"{seconds:.0f} s", flush=True)
         meta["models"][kind] = {"hidden": hidden, "parameters": count_parameters(model), "steps": args.steps,
-                                "chunk": 64, "batch": 32, "lr": lr, "schedule": "cosine", "train_seconds": round(seconds, 1),
+                                "chunk": 64, "batch": args.batch, "lr": lr, "schedule": "cosine", "train_seconds": round(seconds, 1),
                                 "validation_bits": bits, "loss_curve": [round(x, 4) for x in losses[::10]]}
         models[kind] = model
     if not args.no_chunk_study:
