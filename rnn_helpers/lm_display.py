@@ -111,16 +111,20 @@ def text_features(text: str) -> dict[str, np.ndarray]:
 
     "inside parentheses" 1 between an opening bracket and its closing one, "inside quotes" 1
     between a pair of double or single quotes on one line, "inside backticks" 1 between a pair
-    of backticks, "position in line" the column divided by 80.
+    of backticks, "indented line" 1 on a line that starts with four spaces (Python bodies),
+    "position in line" the column divided by 80.
     The value at character t describes the text up to and including t, what the model has
     read when it holds its state h_t. Introduced in chapter 6.
     """
     depth, quote, tick, column = 0, None, False, 0
     features = {name: np.zeros(len(text)) for name in
-                ("inside parentheses", "inside quotes", "inside backticks", "position in line")}
+                ("inside parentheses", "inside quotes", "inside backticks", "indented line",
+                 "position in line")}
+    indented = text[:4] == "    "
     for t, char in enumerate(text):
         if char == "\n":
             column, quote = 0, None
+            indented = text[t + 1:t + 5] == "    "
         else:
             column += 1
         if quote is None and char in "([":
@@ -134,6 +138,7 @@ def text_features(text: str) -> dict[str, np.ndarray]:
         features["inside parentheses"][t] = depth > 0
         features["inside quotes"][t] = quote is not None
         features["inside backticks"][t] = tick
+        features["indented line"][t] = indented
         features["position in line"][t] = column / 80
     return features
 

@@ -246,6 +246,8 @@ def test_text_features_by_hand():
     assert f["inside parentheses"].tolist() == [0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]
     assert f["inside quotes"].tolist() == [0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]
     assert f["position in line"][-1] == pytest.approx(1 / 80)
+    g = text_features("a\n    b\nc")
+    assert g["indented line"].tolist() == [0, 0, 1, 1, 1, 1, 1, 0, 0]
 
 
 def test_coloured_text_and_frames_check_their_inputs():
