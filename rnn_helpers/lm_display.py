@@ -111,7 +111,7 @@ def text_features(text: str) -> dict[str, np.ndarray]:
 
     "inside parentheses" 1 between an opening bracket and its closing one, "inside quotes" 1
     between a pair of double or single quotes on one line, "inside backticks" 1 between a pair
-    of backticks, "indented line" 1 on a line that starts with four spaces (Python bodies),
+    of backticks, "indented line" 1 once four spaces have been read at the start of a line (Python bodies),
     "position in line" the column divided by 80.
     The value at character t describes the text up to and including t, what the model has
     read when it holds its state h_t. Introduced in chapter 6.
@@ -120,13 +120,16 @@ def text_features(text: str) -> dict[str, np.ndarray]:
     features = {name: np.zeros(len(text)) for name in
                 ("inside parentheses", "inside quotes", "inside backticks", "indented line",
                  "position in line")}
-    indented = text[:4] == "    "
+    leading, in_lead = 0, True  # spaces read so far at the start of the line
     for t, char in enumerate(text):
         if char == "\n":
-            column, quote = 0, None
-            indented = text[t + 1:t + 5] == "    "
+            column, quote, leading, in_lead = 0, None, 0, True
         else:
             column += 1
+            if in_lead and char == " ":
+                leading += 1
+            else:
+                in_lead = False
         if quote is None and char in "([":
             depth += 1
         elif quote is None and char in ")]":
@@ -138,7 +141,7 @@ def text_features(text: str) -> dict[str, np.ndarray]:
         features["inside parentheses"][t] = depth > 0
         features["inside quotes"][t] = quote is not None
         features["inside backticks"][t] = tick
-        features["indented line"][t] = indented
+        features["indented line"][t] = leading >= 4
         features["position in line"][t] = column / 80
     return features
 
