@@ -1,4 +1,4 @@
-"""Exercises a reader can check: write the function yourself, then run one line.
+"""Exercises a reader can check: write the function yourself, then run one line::
 
     from rnn_helpers.checks import check
     check("rnn_step", my_rnn_step)
@@ -60,7 +60,6 @@ import math
 import os
 import re
 import signal
-import sys
 import textwrap
 import threading
 import time
@@ -277,7 +276,8 @@ def _type_name(value) -> str:
         return f"an array of shape {value.shape}"
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} values"
-    return f"a {type(value).__module__.split('.')[0] + '.' if type(value).__module__ not in ('builtins',) else ''}{type(value).__name__}"
+    module = type(value).__module__.split(".")[0]
+    return f"a {'' if module == 'builtins' else module + '.'}{type(value).__name__}"
 
 
 # --------------------------------------------------------------------------------------
@@ -485,9 +485,12 @@ def _difference_text(part: _Part, got: np.ndarray, expected: np.ndarray, expecte
 # --------------------------------------------------------------------------------------
 
 
-def _rnn_step(x, h, p, *, hh_t=False, ih_t=False, bias_ih=True, bias_hh=True, use_h=True, use_x=True, f=np.tanh):
+def _rnn_step(x, h, p, *, hh_t=False, ih_t=False, bias_ih=True, bias_hh=True, use_h=True, use_x=True, f=np.tanh,
+              swap_weights=False):
     w_hh = p["weight_hh"] if hh_t else p["weight_hh"].T
     w_ih = p["weight_ih"] if ih_t else p["weight_ih"].T
+    if swap_weights:  # possible only when input and hidden sizes are equal (case 1)
+        w_hh, w_ih = w_ih, w_hh
     a = np.zeros(np.shape(h), dtype=np.float64)
     if use_x:
         a = a + x @ w_ih
@@ -551,6 +554,11 @@ _RNN_MISTAKES = [
         "your h_t equals the step computed with weight_ih and weight_hh both "
         "transposed. Both are stored (out, in), as in PyTorch.",
         lambda x, h, p: _rnn_step(x, h, p, ih_t=True, hh_t=True),
+    ),
+    _Mistake(
+        "your h_t equals the step computed with the two weights swapped: weight_ih "
+        "multiplies the input x_t, weight_hh the previous state h_prev.",
+        lambda x, h, p: _rnn_step(x, h, p, swap_weights=True),
     ),
     _Mistake(
         "your h_t equals the step computed with bias_hh left out. PyTorch's RNN has two "
@@ -1099,7 +1107,8 @@ def _run_sampling(exercise: _Exercise, fn, time_limit: float, lines: list[str]) 
     for number, (label, logits, temperature, seed, n) in enumerate(_SAMPLING_CASES, start=1):
         logits = np.array(logits, dtype=np.float64)
         where = f"Case {number} of {total} ({label}, {n} draws)"
-        call_text = f"It was called with logits {logits.shape}, temperature {_value_text(temperature)}, rng."
+        call_text = (f"It was called {n} times with logits {logits.shape}, temperature "
+                     f"{_value_text(temperature)} and one rng.")
         note = _SMALL_T_NOTE if temperature < 0.01 else ""
 
         def draws(count, seed=seed, logits=logits, temperature=temperature):
@@ -1228,7 +1237,7 @@ _register(_Exercise(
 
 
 def exercise_names() -> list[str]:
-    """The names ``check`` knows, in the order of the chapters."""
+    """The names ``check`` knows, in the order of the chapters. Introduced in chapter 2."""
     return list(_EXERCISES)
 
 
@@ -1238,7 +1247,8 @@ def _report_outcome(exercise, outcome, head, where, call_text, note, time_limit,
         lines.extend(_wrap(f"{head} {where}: your function did not return within "
                            f"{number_text(time_limit)} seconds and was stopped."))
         lines.extend(_wrap(call_text + " Is there a loop that never ends (a while whose "
-                           "condition never becomes false)?", "  "))
+                           "condition never becomes false)? A slow function can be given "
+                           "more time: check(..., time_limit=60).", "  "))
         if outcome.still_running:
             lines.extend(_wrap("It could not be stopped and may still be running; restart "
                                "the kernel if the computer stays busy.", "  "))
@@ -1352,6 +1362,10 @@ def _find_hints(exercise: _Exercise, case: _Case, expected, failing) -> list[str
 def check(name: str, fn: Callable, *, time_limit: float = TIME_LIMIT) -> bool:
     """Check the reader's function ``fn`` for exercise ``name``; print the verdict.
 
+    The verdict is plain text (lines of at most 84 characters, the same on every run):
+    on a mismatch, what came and what was expected and, where the result matches a
+    known mistake, which one. Introduced in chapter 2.
+
     Parameters
     ----------
     name : str
@@ -1367,11 +1381,9 @@ def check(name: str, fn: Callable, *, time_limit: float = TIME_LIMIT) -> bool:
     -------
     bool
         True when ``fn`` agrees with the reference on every case.
-
-    Prints a plain-text verdict (lines of at most 84 characters, the same on every run):
-    on a mismatch what came and what was expected and, where it matches a known mistake,
-    which one. Introduced in chapter 2.
     """
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
+        raise ValueError(f"time_limit must be a positive number of seconds; got {time_limit!r}")
     lines: list[str] = []
     exercise = _EXERCISES.get(name) if isinstance(name, str) else None
     if exercise is None:

@@ -672,6 +672,12 @@ def test_an_unknown_name_lists_the_known_ones(capsys):
         assert f"  {name} " in out
 
 
+@pytest.mark.parametrize("bad", [0, -1.0, "10", None, float("nan")])
+def test_a_bad_time_limit_is_refused(bad):
+    with pytest.raises(ValueError, match="time_limit must be a positive number of seconds"):
+        check("rnn_step", rnn_step, time_limit=bad)
+
+
 def test_something_else_than_a_function(capsys):
     ok, out = run(capsys, "rnn_step", "my_rnn_step")
     assert ok is False
@@ -827,3 +833,12 @@ def _sce_log_sum_exp(logits, targets):
 def test_other_correct_solutions_pass(capsys, name, fn):
     ok, out = run(capsys, name, fn)
     assert ok, out
+
+
+def test_the_two_rnn_weights_swapped(capsys):
+    def fn(x_t, h_prev, p):
+        return np.tanh(x_t @ p["weight_hh"].T + h_prev @ p["weight_ih"].T + p["bias_ih"] + p["bias_hh"])
+
+    ok, out = run(capsys, "rnn_step", fn)
+    assert "Case 1 of 6 (one example: input 3, hidden 3)" in out  # the square case shows it
+    assert_only_hint(out, "rnn_step", hint_of("rnn_step", "two weights swapped"))
