@@ -222,4 +222,13 @@ def guess_lines(text: str, probs, vocab, width: int = 72) -> str:
     return "\n".join(lines).rstrip("\n")
 
 
-__all__ += ["plot_loss_curves", "plot_temperature_bars", "guess_lines"]
+def wrap_text(text: str, width: int = 84) -> str:
+    """``text`` with every line longer than ``width`` broken into pieces of ``width`` characters
+    (line ends kept), so that printed samples fit the book's 84-character output box."""
+    lines = []
+    for line in text.split("\n"):
+        lines += [line[i:i + width] for i in range(0, len(line), width)] or [""]
+    return "\n".join(lines)
+
+
+__all__ += ["plot_loss_curves", "plot_temperature_bars", "guess_lines", "wrap_text"]
