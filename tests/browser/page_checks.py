@@ -112,17 +112,22 @@ def frame_sliders(page):
 
 
 def visible_frame(page, box) -> dict:
-    """The caption, alt text and image source of the frame the slider inside ``box`` shows."""
+    """The caption, alt text and image source of the frame the slider inside ``box`` shows
+    (for a frame of text, ``text`` holds it and ``src`` is a fingerprint of it)."""
     return box.evaluate("""box => {
-        const shown = [...box.querySelectorAll('img')].filter(img => img.offsetParent !== null);
+        let shown = [...box.querySelectorAll('img')].filter(img => img.offsetParent !== null);
+        // Frames of text (chapter 6's samples) are <pre> blocks; their text stands in for the image.
+        const text = shown.length === 0;
+        if (text) shown = [...box.querySelectorAll('pre')].filter(pre => pre.offsetParent !== null);
         const captions = [...box.querySelectorAll('.frame-caption')].filter(p => p.offsetParent !== null);
         // A short fingerprint of the whole data URI: frames of one slider share long prefixes and suffixes.
         let fingerprint = null;
         if (shown.length) {
             fingerprint = 0;
-            for (const ch of shown[0].src) fingerprint = (fingerprint * 31 + ch.charCodeAt(0)) | 0;
+            for (const ch of (text ? shown[0].textContent : shown[0].src)) fingerprint = (fingerprint * 31 + ch.charCodeAt(0)) | 0;
         }
-        return {count: shown.length, src: fingerprint, alt: shown.length ? shown[0].alt : null,
+        return {count: shown.length, src: fingerprint, alt: shown.length && !text ? shown[0].alt : null,
+                text: shown.length && text ? shown[0].textContent : null,
                 caption: captions.length ? captions[0].textContent : null};
     }""")
 

@@ -130,3 +130,28 @@ def test_forget_gate_slider_shows_the_values_for_the_chosen_bias(browser, site_u
     assert "forget-gate bias 3.0 (f = 0.953)" in at_three["alt"], at_three["alt"]
     assert at_three["count"] == 1
     page.close()
+
+
+def test_temperature_slider_shows_the_sample_of_the_chosen_temperature(browser, site_url):
+    """Chapter 6's slider, on the static page: keys and the mouse change the sample, and the
+    caption (read out, role=status) names the temperature shown."""
+    visit = open_page(browser, f"{site_url}/notebooks/06_char_language_model.html")
+    page = visit.page
+    box = frame_sliders(page).first
+    box.scroll_into_view_if_needed()
+    opening = visible_frame(page, box)
+    assert opening["caption"].startswith("Sample at temperature 1.00"), opening["caption"]
+    box.locator(".noUi-handle").first.focus()
+    page.keyboard.press("Home")
+    cold = visible_frame(page, box)
+    assert cold["caption"].startswith("Sample at temperature 0.10"), cold["caption"]
+    assert cold["text"].startswith("## The hidden state") and cold["text"] != opening["text"]
+    page.keyboard.press("ArrowRight")
+    assert visible_frame(page, box)["caption"].startswith("Sample at temperature 0.30")
+    track = box.locator(".noUi-target").first.bounding_box()
+    page.mouse.click(track["x"] + track["width"] - 2, track["y"] + track["height"] / 2)
+    hot = visible_frame(page, box)
+    assert hot["caption"].startswith("Sample at temperature 2.00"), hot["caption"]
+    assert hot["count"] == 1 and hot["text"] not in (cold["text"], opening["text"])
+    assert box.locator('[role="status"]').count() >= 1
+    page.close()
