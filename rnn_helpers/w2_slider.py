@@ -62,9 +62,9 @@ def share_words(share: float, activation: str = "linear", steps: int = 5) -> str
             return "nothing of x₁ arrives"
         if share < 0.01:
             return "x₁ has all but vanished"
-        if share < 0.5:
-            return "x₁ fades"
-        if share <= 2:
+        if share < 0.9:
+            return "x₁ arrives shrunk"
+        if share <= 1.1:
             return "x₁ arrives at about its own size"
         return "x₁ is amplified and outweighs the recent inputs"
     last = f"y{subscript(steps)}"
@@ -72,9 +72,9 @@ def share_words(share: float, activation: str = "linear", steps: int = 5) -> str
         return f"a small change of x₁ does not move {last}"
     if share < 0.01:
         return f"a small change of x₁ hardly moves {last}"
-    if share < 0.5:
+    if share < 0.9:
         return f"a small change of x₁ moves {last} less"
-    if share <= 2:
+    if share <= 1.1:
         return f"a small change of x₁ moves {last} about as much"
     return f"a small change of x₁ is amplified in {last}"
 

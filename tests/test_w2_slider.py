@@ -72,6 +72,8 @@ def test_tanh_caption_speaks_of_sensitivity_not_forgetting():
     assert "a small change of x₁ hardly moves y₅" in tanh_part
     for word in ("fades", "vanished", "forget"):
         assert word not in tanh_part
+    # "about its own size" only near 1: 0.66 (W2 = 0.9, T = 5) has arrived shrunk
+    assert "x₁ arrives shrunk" in plain(readout(0.9, 5))
 
 
 def test_frames_labels_and_captions(frames):
