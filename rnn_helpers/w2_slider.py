@@ -253,9 +253,10 @@ class ConnectivityFigure:
             self.figure.draw_artist(artist)
         width, height = canvas.get_width_height(physical=True)
         buffer = io.BytesIO()
-        # 64 colours are plenty for flat bars and grey text and halve the bytes; both steps are fast.
+        # 64 colours are plenty for flat bars and grey text and halve the bytes; zlib level 6 takes
+        # a third off again for 3 ms a frame more (level 9 saves little more at ten times the cost).
         picture = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-        picture.quantize(64, method=Image.Quantize.FASTOCTREE).save(buffer, format="png", compress_level=1)
+        picture.quantize(64, method=Image.Quantize.FASTOCTREE).save(buffer, format="png", compress_level=6)
         return buffer.getvalue()
 
 
