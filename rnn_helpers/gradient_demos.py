@@ -302,7 +302,7 @@ def plot_step_gradients(results: dict, floor: float = 1e-12):
                 ratio = np.where(norms[-1] > 0, norms / norms[-1], 0.0)
             ax.plot(steps, np.maximum(ratio, floor), color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                     marker="o", markersize=2.5, label=f"update {iteration}")
-        ax.set(yscale="log", xlabel="step t (x_1 is read at t = 1)", title=title, ylim=(floor / 10, 1e3))
+        ax.set(yscale="log", xlabel="step t (x₁ is read at t = 1)", title=title, ylim=(floor / 10, 1e3))
         ax.axhline(1.0, color="0.3", linestyle=":", linewidth=1)
         ax.spines[["top", "right"]].set_visible(False)
         ax.legend(fontsize=8, frameon=False, loc="lower right")

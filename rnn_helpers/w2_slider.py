@@ -29,28 +29,54 @@ from .formatting import _SUBSCRIPTS, number_text, subscript
 
 FLOOR = 1e-6  # smallest |d y_T / d x_t| the plot shows; smaller values sit on the floor, labelled
 CEILING = 1e4  # largest value shown; larger values are cut at the top, labelled
-# inches; at 80 dpi a frame is 384 x 464 px: the two panels one above the other, so that the same
-# picture reads at full size in the book's 752 px column and at 93 % on a 390 px phone.
-FIGSIZE = (4.8, 5.8)
+# inches; at 80 dpi a frame is 752 x 376 px, the book's text column, with the two panels side by
+# side. Every text is at least 17 pt (19 px), so that shrunk to a 390 px phone's 358 px column
+# (48 %) it still stands at 9 px.
+FIGSIZE = (9.4, 4.7)
+TEXT_SIZE = 17  # points; the smallest text in the picture
 FRAME_DPI = 80
 NEURONS = (
     ("linear", r"linear neuron: $h_t = W_2\,h_{t-1} + x_t$", PALETTE["blue"]),
     ("tanh", r"tanh neuron: $h_t = \tanh(W_2\,h_{t-1} + x_t)$", PALETTE["vermillion"]),
 )
-MAX_LABELLED_STEPS = 8  # up to this many bars, each bar carries its value
 
 
-def share_words(share: float) -> str:
-    """A few words for how much of x_1 reaches the last output (share = ``|d y_T / d x_1|``, a factor)."""
+def step_ticks(steps: int) -> list[int]:
+    """The steps t labelled under the bars, evenly spaced: all up to 8, then x₁ and every 5th or 10th."""
+    if steps <= 8:
+        return list(range(1, steps + 1))
+    spacing = 5 if steps <= 25 else 10 if steps <= 60 else 20
+    return [1, *range(spacing, steps + 1, spacing)]
+
+
+def share_words(share: float, activation: str = "linear", steps: int = 5) -> str:
+    """A few words for ``share = |d y_T / d x_1|`` (a factor).
+
+    For the linear neuron the factor is also how much of x_1 itself reaches y_T, so the words
+    say that x_1 fades or is amplified. For tanh the two part ways (a latch keeps the sign of
+    x_1 while the factor vanishes), so the words speak only of sensitivity: how much a small
+    change of x_1 moves y_T.
+    """
+    if activation == "linear":
+        if share == 0:
+            return "nothing of x₁ arrives"
+        if share < 0.01:
+            return "x₁ has all but vanished"
+        if share < 0.9:
+            return "x₁ arrives shrunk"
+        if share <= 1.1:
+            return "x₁ arrives at about its own size"
+        return "x₁ is amplified and outweighs the recent inputs"
+    last = f"y{subscript(steps)}"
     if share == 0:
-        return "nothing of x₁ arrives"
+        return f"a small change of x₁ does not move {last}"
     if share < 0.01:
-        return "x₁ has all but vanished"
-    if share < 0.5:
-        return "x₁ fades"
-    if share <= 2:
-        return "x₁ arrives at about its own size"
-    return "x₁ is amplified and outweighs the recent inputs"
+        return f"a small change of x₁ hardly moves {last}"
+    if share < 0.9:
+        return f"a small change of x₁ moves {last} less"
+    if share <= 1.1:
+        return f"a small change of x₁ moves {last} about as much"
+    return f"a small change of x₁ is amplified in {last}"
 
 
 def readout(w2, steps: int = 5, size: float = 1.0) -> str:
@@ -66,7 +92,7 @@ def readout(w2, steps: int = 5, size: float = 1.0) -> str:
         share = float(connectivity(w2, inputs, activation)[0])
         # Word joiners around the slash keep ∂y₅/∂x₁ on one line when the caption wraps.
         parts.append(f"{activation} neuron: ∂y{subscript(steps)}\u2060/\u2060∂x₁ = {number_text(share)}, "
-                     f"{share_words(share)}")
+                     f"{share_words(share, activation, steps)}")
     return f"W₂ = {w2:.2f}, T = {steps}, x₁ = {number_text(size)}. " + "; ".join(parts) + "."
 
 
@@ -101,58 +127,56 @@ class ConnectivityFigure:
         self.floor, self.ceiling = float(floor), float(ceiling)
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
-        self.axes = self.figure.subplots(2, 1)
-        self.figure.subplots_adjust(left=0.2, right=0.97, bottom=0.075, top=0.8, hspace=0.5)
-        self.title = self.figure.text(0.5, 0.92, "", fontsize=10, ha="center", va="top", animated=True)
-        self.w2_text = self.figure.text(0.5, 0.985, "", fontsize=12.5, fontweight="bold", va="top", ha="center",
-                                        color=PALETTE["black"], animated=True)
+        self.axes = self.figure.subplots(1, 2, sharey=True)
+        self.figure.subplots_adjust(left=0.125, right=0.965, bottom=0.12, top=0.82, wspace=0.17)
+        self.title = self.figure.text(0.545, 0.975, "", fontsize=TEXT_SIZE + 1, fontweight="bold", ha="center",
+                                      va="top", color=PALETTE["black"], animated=True)
         self._background = None
         self._steps = None
-        self._made = {}  # T -> (bars, labels, x labels), one entry per T drawn so far
-        self.bars, self.labels = [], []  # per panel: the T bars and their T value labels
+        self._made = {}  # T -> x labels, one entry per T drawn so far
+        self.bars = []  # per panel: the T bars
         self.x_labels = []  # per panel: the labels under the bars, drawn like the bars
         self.share_texts = [  # per panel: how much of x_1 arrives, in the empty band above the cut
-            ax.text(0.02, self.ceiling * 2.8, "", transform=ax.get_yaxis_transform(), ha="left", va="center",
-                    fontsize=9, fontweight="bold", animated=True)
+            ax.text(0.03, self.ceiling * 2.8, "", transform=ax.get_yaxis_transform(), ha="left", va="center",
+                    fontsize=TEXT_SIZE, fontweight="bold", animated=True)
             for ax in self.axes
         ]
         self.values = {}
         for ax, (_, label, _) in zip(self.axes, NEURONS):
             ax.set_yscale("log")
             ax.set_ylim(self.floor / 30, self.ceiling * 8)
-            ax.set_title(label, fontsize=10)
-            ax.axhline(1.0, color=PALETTE["black"], linestyle=":", linewidth=1)
+            ax.set_title(label.split(":")[0], fontsize=TEXT_SIZE)  # the equations are in the text
+            ax.axhline(1.0, color=PALETTE["black"], linestyle=":", linewidth=1.2)
             ax.axhspan(self.floor / 30, self.floor, facecolor="#e4e4e4", edgecolor="none", zorder=0)
             ax.axhspan(self.ceiling, self.ceiling * 8, facecolor="#e4e4e4", edgecolor="none", zorder=0)
             ax.spines[["top", "right"]].set_visible(False)
-            ax.tick_params(labelsize=9)
+            ax.tick_params(labelsize=TEXT_SIZE)
             ax.set_xticks([])  # the bars' own labels (x_labels) name the steps
-            ax.set_ylabel(r"$|\,\partial y_T / \partial x_t\,|$", fontsize=10)
-        self.axes[1].set_xlabel("input step t", fontsize=10, labelpad=14)
+        self.axes[0].set_ylabel(r"$|\,\partial y_T / \partial x_t\,|$", fontsize=TEXT_SIZE)
         decades = range(int(round(math.log10(floor))), int(round(math.log10(ceiling))) + 1, 2)
         for ax in self.axes:
             ax.set_yticks([10.0**k for k in decades], ["1" if k == 0 else f"$10^{{{k}}}$" for k in decades])
             ax.minorticks_off()
         # Said only in a frame that has such a value (``draw`` fills them in).
-        self._floor_note = rf"grey band: below $10^{{{round(math.log10(self.floor))}}}$"
+        self._floor_note = rf"grey: below $10^{{{round(math.log10(self.floor))}}}$"
         self._cut_note = rf"hatched: cut at $10^{{{round(math.log10(self.ceiling))}}}$"
         self.notes = [
-            ax.text(0.98, self.floor / 6, "", transform=ax.get_yaxis_transform(), ha="right", va="center",
-                    fontsize=8.5, color="0.25", animated=True)
+            ax.text(0.97, self.floor / 5.5, "", transform=ax.get_yaxis_transform(), ha="right", va="center",
+                    fontsize=TEXT_SIZE, color="0.2", animated=True)
             for ax in self.axes
         ]
 
     def _build(self, steps: int) -> None:
-        """Show the bars and labels for T = ``steps``, making them the first time this T is drawn."""
+        """Show the bars and x labels for T = ``steps``, making them the first time this T is drawn."""
         if steps not in self._made:
             self._made[steps] = self._make(steps)
-        self.bars, self.labels, self.x_labels = self._made[steps]
+        self.bars, self.x_labels = self._made[steps]
         for ax in self.axes:
             ax.set_xlim(0.3, steps + 0.7)
         self._steps = steps
 
     def _make(self, steps: int):
-        """The bars, value labels and x labels of both panels for T = ``steps``.
+        """The bars and x labels of both panels for T = ``steps``.
 
         All of them are animated: ``png`` draws them over the background, so the figure's own
         drawing (``canvas.draw``) never shows the sets made for other values of T.
@@ -160,29 +184,22 @@ class ConnectivityFigure:
         from matplotlib.patches import Rectangle
 
         positions = np.arange(1, steps + 1)
-        if steps <= MAX_LABELLED_STEPS:
-            ticks = positions
-        else:
-            ticks = [1] + [t for t in np.linspace(1, steps, 6).round().astype(int)[1:]]
-        bar_sets, label_sets, tick_sets = [], [], []
+        bar_sets, tick_sets = [], []
         for ax, (_, _, colour) in zip(self.axes, NEURONS):
             # Rectangles added as plain artists: ax.bar would also update the data limits bar by
             # bar, which costs more than drawing them, and the limits are fixed here anyway.
             # The white edge colours only the hatching of cut bars.
             bars = [ax.add_artist(Rectangle((position - 0.35, self.floor), 0.7, 1.0, facecolor=colour,
                                             edgecolor="white", linewidth=0)) for position in positions]
-            labels = [ax.text(position, self.floor, "", ha="center", va="bottom", fontsize=8.5,
-                              visible=steps <= MAX_LABELLED_STEPS) for position in positions]
             under = ax.get_xaxis_transform()  # x in data, y in axes units: just below the axis
             # Subscript digits, not $x_{t}$: typesetting a new math label takes milliseconds.
             x_labels = [ax.text(t, -0.03, "x" + str(t).translate(_SUBSCRIPTS), transform=under, ha="center",
-                                va="top", fontsize=9.5) for t in ticks]
-            for artist in [*bars, *labels, *x_labels]:
+                                va="top", fontsize=TEXT_SIZE) for t in step_ticks(steps)]
+            for artist in [*bars, *x_labels]:
                 artist.set_animated(True)
             bar_sets.append(bars)
-            label_sets.append(labels)
             tick_sets.append(x_labels)
-        return bar_sets, label_sets, tick_sets
+        return bar_sets, tick_sets
 
     def draw(self, w2, inputs) -> dict[str, np.ndarray]:
         """Draw the connectivity for W2 and the input sequence ``inputs`` (shape (T,)).
@@ -196,31 +213,20 @@ class ConnectivityFigure:
         if steps != self._steps:
             self._build(steps)
         for k, (activation, _, _) in enumerate(NEURONS):
-            for t, (bar, label, value) in enumerate(zip(self.bars[k], self.labels[k], values[activation])):
+            for bar, value in zip(self.bars[k], values[activation]):
                 shown = min(max(value, self.floor), self.ceiling)
                 bar.set_height(shown - self.floor)
                 bar.set_visible(value >= self.floor)
                 bar.set_hatch("//" if value > self.ceiling else "")
-                if steps > MAX_LABELLED_STEPS:
-                    continue
-                if value < self.floor:
-                    text = "0" if value == 0 else rf"<$10^{{{round(math.log10(self.floor))}}}$"
-                else:
-                    text = number_text(value)
-                label.set_text(text)
-                label.set_position((t + 1, shown * 1.25))
-            # With few bars every bar carries its value; with many, one line states x_1's. (Fewer
-            # glyphs to render per frame matters: text is most of a frame's cost.)
+            # One line states x_1's value (labels on every bar would collide at this text size).
             share = values[activation][0]
-            clipped = " (cut)" if share > self.ceiling else " (below floor)" if 0 < share < self.floor else ""
-            self.share_texts[k].set_text(f"∂y{subscript(steps)}/∂x₁ = {number_text(share)}{clipped}"
-                                         if steps > MAX_LABELLED_STEPS else "")
+            clipped = " (cut)" if share > self.ceiling else " (below)" if 0 < share < self.floor else ""
+            self.share_texts[k].set_text(f"x₁: {number_text(share)}{clipped}")
             notes = [self._floor_note] if np.any(values[activation] < self.floor) else []
             notes += [self._cut_note] if np.any(values[activation] > self.ceiling) else []
             self.notes[k].set_text(";  ".join(notes))
-        pulse = f"\n($x_1$ = {number_text(inputs[0])}, later inputs 0)" if np.all(inputs[1:] == 0) else ""
-        self.title.set_text(f"How much of each input $x_t$ reaches $y_{{{steps}}}$" + pulse)
-        self.w2_text.set_text(f"W₂ = {w2:.2f},  T = {steps}")
+        pulse = f",  x₁ = {number_text(inputs[0])}" if np.all(inputs[1:] == 0) and inputs[0] != 1 else ""
+        self.title.set_text(f"W₂ = {w2:.2f},  T = {steps}{pulse}")
         self.values = values
         return values
 
@@ -242,14 +248,15 @@ class ConnectivityFigure:
             self._background = canvas.copy_from_bbox(self.figure.bbox)
         else:
             canvas.restore_region(self._background)
-        changing = [artist for group in (*self.bars, *self.labels, *self.x_labels) for artist in group]
-        for artist in [*changing, *self.share_texts, *self.notes, self.title, self.w2_text]:
+        changing = [artist for group in (*self.bars, *self.x_labels) for artist in group]
+        for artist in [*changing, *self.share_texts, *self.notes, self.title]:
             self.figure.draw_artist(artist)
         width, height = canvas.get_width_height(physical=True)
         buffer = io.BytesIO()
-        # 64 colours are plenty for flat bars and grey text and halve the bytes; both steps are fast.
+        # 64 colours are plenty for flat bars and grey text and halve the bytes; zlib level 6 takes
+        # a third off again for 3 ms a frame more (level 9 saves little more at ten times the cost).
         picture = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-        picture.quantize(64, method=Image.Quantize.FASTOCTREE).save(buffer, format="png", compress_level=1)
+        picture.quantize(64, method=Image.Quantize.FASTOCTREE).save(buffer, format="png", compress_level=6)
         return buffer.getvalue()
 
 
@@ -270,7 +277,7 @@ def frame_alt(w2: float, steps: int, values: dict[str, np.ndarray]) -> str:
         f"{number_text(values[activation][-1])} at x{steps}"
         for activation, _, _ in NEURONS
     ]
-    return (f"Two bar charts on a log scale, one above the other, of how much each input x_t reaches the last "
+    return (f"Two bar charts on a log scale, side by side, of how much each input x_t reaches the last "
             f"output y{steps} for W₂ = {w2:.2f}: " + "; ".join(described) + ".")
 
 
@@ -537,6 +544,7 @@ __all__ = [
     "FLOOR",
     "CEILING",
     "share_words",
+    "step_ticks",
     "readout",
     "ConnectivityFigure",
     "w2_grid",

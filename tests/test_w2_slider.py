@@ -14,6 +14,7 @@ from rnn_helpers.w2_slider import (
     LiveExplorer,
     number_text,  # re-exported from rnn_helpers.formatting
     readout,
+    step_ticks,
     w2_frames,
     w2_grid,
     w2_lag_slider,
@@ -55,6 +56,26 @@ def test_readout_states_the_sources_numbers():
     assert "∂y₅\u2060/\u2060∂x₁" in readout(2.0, 5)  # never broken across two lines
 
 
+def test_step_ticks_are_evenly_spaced():
+    assert step_ticks(5) == [1, 2, 3, 4, 5]
+    assert step_ticks(20) == [1, 5, 10, 15, 20]
+    assert step_ticks(50) == [1, 10, 20, 30, 40, 50]
+    for steps in range(9, 61):
+        gaps = set(np.diff(step_ticks(steps)[1:]))
+        assert len(gaps) <= 1, (steps, step_ticks(steps))
+
+
+def test_tanh_caption_speaks_of_sensitivity_not_forgetting():
+    """A latch keeps x_1's sign while its derivative vanishes: the tanh words must not say x_1 is gone."""
+    text = plain(readout(2.0, 5))
+    tanh_part = text.split("tanh neuron:")[1]
+    assert "a small change of x₁ hardly moves y₅" in tanh_part
+    for word in ("fades", "vanished", "forget"):
+        assert word not in tanh_part
+    # "about its own size" only near 1: 0.66 (W2 = 0.9, T = 5) has arrived shrunk
+    assert "x₁ arrives shrunk" in plain(readout(0.9, 5))
+
+
 def test_frames_labels_and_captions(frames):
     html, labels, shares = frames
     assert len(html) == len(labels) == 26
@@ -83,10 +104,10 @@ def test_picture_clips_and_labels_what_it_cannot_show():
     assert picture.bars[0][0].get_hatch() == "//"
     assert "(cut)" in picture.share_texts[0].get_text()
     assert "cut at" in picture.notes[0].get_text() and "below" in picture.notes[1].get_text()
-    assert "(below floor)" in picture.share_texts[1].get_text()
+    assert "(below)" in picture.share_texts[1].get_text()
     assert not picture.bars[1][0].get_visible()  # below the floor: no bar, the text says so
     picture.draw(0.0, first_input_pulse(5))
-    assert [label.get_text() for label in picture.labels[0]] == ["0", "0", "0", "0", "1"]
+    assert picture.share_texts[0].get_text() == "x₁: 0"
     picture.draw(0.5, first_input_pulse(5))  # nothing cut, nothing below the floor: no note
     assert [note.get_text() for note in picture.notes] == ["", ""]
 
