@@ -159,7 +159,10 @@ def plot_gradient_curves(curves, ax=None, title: str = ""):
     ax.set_yscale("log")
     ax.set_xlabel("step $t$ that the gradient reaches, travelling back from the last step")
     ax.set_ylabel("gradient size")
-    return finish_line_chart(ax, title)
+    finish_line_chart(ax, title)
+    # The curves fall towards the left, so the lower right corner is the empty one.
+    ax.legend(frameon=False, fontsize=9, loc="lower right")
+    return ax
 
 
 def scalar_lstm_params(forget_bias, input_bias: float = 0.0, output_bias: float = 0.0,
