@@ -136,10 +136,12 @@ def lstm_cell_path_norms(x, params) -> np.ndarray:
 
 
 def plot_gradient_curves(curves, ax=None, title: str = ""):
-    """Plot gradient sizes against the number of steps back, on a log scale. Returns the Axes.
+    """Plot gradient sizes against the step t they reach, on a log scale. Returns the Axes.
 
     ``curves``: dict label -> array (T,) whose entry t - 1 belongs to step t (the last to
-    step T), as returned by ``rnn_state_gradient_norms`` and ``lstm_cell_path_norms``.
+    step T), as returned by ``rnn_state_gradient_norms`` and ``lstm_cell_path_norms``. The
+    x-axis is the step t from 1 to T, as in the forget-gate slider (``forget_gate_frames``),
+    so a gradient travels from the right end (step T) to the left.
     Introduced in chapter 5.
     """
     import matplotlib.pyplot as plt
@@ -151,13 +153,16 @@ def plot_gradient_curves(curves, ax=None, title: str = ""):
         _, ax = plt.subplots(figsize=(9.0, 3.6))
     styles = ["-", "--", "-.", ":"]
     for k, (label, values) in enumerate(curves.items()):
-        back = np.arange(values.shape[0] - 1, -1, -1)
-        ax.plot(back, np.maximum(values, FLOOR), styles[k % 4], color=SERIES_COLOURS[k % len(SERIES_COLOURS)],
+        steps = np.arange(1, values.shape[0] + 1)
+        ax.plot(steps, np.maximum(values, FLOOR), styles[k % 4], color=SERIES_COLOURS[k % len(SERIES_COLOURS)],
                 linewidth=2.0, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("steps back from the last step, $T - t$")
+    ax.set_xlabel("step $t$ that the gradient reaches, travelling back from the last step")
     ax.set_ylabel("gradient size")
-    return finish_line_chart(ax, title)
+    finish_line_chart(ax, title)
+    # The curves fall towards the left, so the lower right corner is the empty one.
+    ax.legend(frameon=False, fontsize=9, loc="lower right")
+    return ax
 
 
 def scalar_lstm_params(forget_bias, input_bias: float = 0.0, output_bias: float = 0.0,
@@ -292,11 +297,20 @@ def frame_caption(sweep: dict, k: int) -> str:
 def frame_alt(sweep: dict, k: int) -> str:
     """Alt text of frame ``k``: what the picture shows, in words."""
     steps = sweep["inputs"].shape[0]
+
+    def reaches(values: np.ndarray, text: str) -> str:
+        # What the picture shows at step 1: values below FLOOR are drawn on the floor line.
+        if values[0] >= FLOOR:
+            return f"{text}, reaching {power_text(values[0])} at step 1"
+        return (f"{text}, down to the plot's floor line at "
+                f"{superscript_power(round(np.log10(FLOOR)))}, where it lies at step 1 (the plot "
+                f"draws smaller values on that line)")
+
+    lstm = reaches(sweep["lstm"][k], "gives a straight line that falls by a factor f per step back")
+    rnn = reaches(sweep["rnn"], "falls much faster and unevenly")
     return (f"Log-scale plot of |∂y{subscript(steps)}/∂xₜ| against the step t from 1 to {steps}. The LSTM with "
-            f"forget-gate bias {sweep['biases'][k]:.1f} (f = {sweep['forget'][k]:.3f}) gives a straight line that "
-            f"falls by a factor f per step back, reaching {power_text(sweep['lstm'][k, 0])} at step 1; the tanh "
-            f"neuron with W₂ = {sweep['w2']:.1f} falls much faster and unevenly, to {power_text(sweep['rnn'][0])} "
-            f"at step 1.")
+            f"forget-gate bias {sweep['biases'][k]:.1f} (f = {sweep['forget'][k]:.3f}) {lstm}; the tanh "
+            f"neuron with W₂ = {sweep['w2']:.1f} {rnn}.")
 
 
 def _lstm_label(sweep: dict, k: int) -> str:

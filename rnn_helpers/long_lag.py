@@ -723,20 +723,22 @@ def plot_training_losses(losses, ax=None, title: str = ""):
 def plot_gate_heatmaps(traces: dict, y, unit: int, sequence: int = 0, lines: int = 12):
     """The gates of every unit over time for one sequence, and the memory unit's cell state.
 
-    Top three panels: i, f, o of every unit (rows) at every step (columns) for sequence
-    ``sequence``, the memory unit's row framed. Bottom panel: the memory unit's cell state
+    Top three panels: i, f, o of every unit (rows) at every step (columns, labelled with the
+    step t on every panel) for sequence ``sequence``, the memory unit's row framed; the
+    titles say which bit that sequence carried. Bottom panel: the memory unit's cell state
     c_t over time for the first ``lines`` sequences, coloured by their answer.
     Returns the figure. Introduced in chapter 5.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
-    from matplotlib.ticker import MaxNLocator
 
     from .plots import PALETTE
 
     steps, _, hidden = traces["c"].shape
-    fig = plt.figure(figsize=(9.4, 8.0))
-    grid = fig.add_gridspec(4, 2, width_ratios=[50, 1], height_ratios=[1, 1, 1, 1.3], wspace=0.03, hspace=0.3)
+    target = np.asarray(y) > 0.5
+    bit = "+1" if target[sequence] else "-1"
+    fig = plt.figure(figsize=(9.4, 8.6))
+    grid = fig.add_gridspec(4, 2, width_ratios=[50, 1], height_ratios=[1, 1, 1, 1.3], wspace=0.03, hspace=0.42)
     axes = [fig.add_subplot(grid[0, 0])]
     axes += [fig.add_subplot(grid[row, 0], sharex=axes[0]) for row in (1, 2, 3)]
     names = {"i": "input gate i", "f": "forget gate f", "o": "output gate o"}
@@ -745,14 +747,14 @@ def plot_gate_heatmaps(traces: dict, y, unit: int, sequence: int = 0, lines: int
                           extent=(0.5, steps + 0.5, hidden - 0.5, -0.5), interpolation="nearest")
         ax.add_patch(Rectangle((0.5, unit - 0.5), steps, 1, fill=False, edgecolor=PALETTE["vermillion"], linewidth=1.8))
         ax.set_ylabel("unit", fontsize=9)
-        ax.set_title(f"{name} of every unit, one sequence (unit {unit} framed)", fontsize=10, loc="left")
+        ax.set_title(f"{name} of every unit (rows) at every step (columns), one sequence with bit {bit};"
+                     f" unit {unit} framed", fontsize=10, loc="left")
         ax.set_yticks([0, unit, hidden - 1])
-        ax.tick_params(labelbottom=False)
+        ax.tick_params(labelbottom=True, labelsize=8)
     colour_bar = fig.colorbar(image, cax=fig.add_subplot(grid[0:3, 1]))
     colour_bar.set_label("gate value", fontsize=9)
     ax = axes[-1]
     t = np.arange(1, steps + 1)
-    target = np.asarray(y) > 0.5
     for k in range(min(lines, traces["c"].shape[1])):
         colour, style = (PALETTE["blue"], "-") if target[k] else (PALETTE["orange"], "--")
         ax.plot(t, traces["c"][:, k, unit], style, color=colour, linewidth=1.2)
@@ -762,10 +764,11 @@ def plot_gate_heatmaps(traces: dict, y, unit: int, sequence: int = 0, lines: int
     ax.set_title(f"cell state $c_t$ of unit {unit}, {min(lines, traces['c'].shape[1])} sequences", fontsize=10, loc="left")
     ax.set_ylabel("$c_t$", fontsize=9)
     ax.set_xlabel("step $t$")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
+    # The panels share the x-axis, so these ticks label the steps of every panel.
+    ax.set_xticks([1, *range(5, steps + 1, 5)] if steps >= 5 else list(range(1, steps + 1)))
     ax.legend(fontsize=9, frameon=False, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
-    fig.subplots_adjust(left=0.07, right=0.92, top=0.96, bottom=0.07)
+    fig.subplots_adjust(left=0.07, right=0.92, top=0.96, bottom=0.06)
     return fig
 
 

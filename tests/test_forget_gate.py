@@ -19,6 +19,7 @@ from rnn_helpers.forget_gate import (
     draw_lstm_cell,
     forget_gate_frames,
     forget_gate_sweep,
+    frame_alt,
     forget_value,
     lstm_cell_path_norms,
     plot_gradient_curves,
@@ -232,4 +233,17 @@ def test_drawings():
     ax = plot_gradient_curves({"a": np.array([0.1, 1.0]), "b": np.array([1e-30, 1.0])})
     assert [line.get_label() for line in ax.lines] == ["a", "b"]
     np.testing.assert_array_equal(ax.lines[1].get_ydata(), [FLOOR, 1.0])
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2])  # the step t, as on the slider
     plt.close("all")
+
+
+def test_frame_alt_describes_values_below_the_floor_as_drawn():
+    """The alt text says what the picture shows: a value under FLOOR sits on the floor line."""
+    from rnn_helpers.long_lag import long_lag_batch
+
+    inputs = long_lag_batch(50, 1, np.random.default_rng(7))[0][:, 0, 0].astype(np.float64)  # chapter 5's
+    sweep = forget_gate_sweep([0.0, 3.0], inputs, w2=1.0)
+    assert sweep["rnn"][0] < FLOOR
+    alt = frame_alt(sweep, 1)
+    assert "floor line at 10⁻²⁰" in alt and power_text(sweep["rnn"][0]) not in alt
+    assert f"reaching {power_text(sweep['lstm'][1, 0])} at step 1" in alt

@@ -351,6 +351,11 @@ def test_pictures_show_what_they_claim():
     fig = plot_gate_heatmaps(traces, test_set(8, 6)[1], unit=0, lines=6)
     assert len(fig.axes) == 5  # i, f, o, the cell state, the colour bar
     assert len(fig.axes[3].lines) >= 6
+    bit = "+1" if test_set(8, 6)[1][0] > 0.5 else "-1"
+    for ax in fig.axes[:3]:  # every heatmap labels its steps and says which bit its sequence carried
+        assert list(ax.get_xticks()) == [1, 5]
+        assert all(label.get_visible() for label in ax.get_xticklabels())
+        assert f"bit {bit}" in ax.get_title(loc="left")
     plt.close(fig)
     with pytest.raises(ValueError, match=r"x must have 2 features"):
         plot_task_example(np.zeros((5, 3)), 1)
