@@ -117,16 +117,16 @@ def test_forget_gate_slider_shows_the_values_for_the_chosen_bias(browser, site_u
     box.locator(".noUi-handle").first.focus()
     page.keyboard.press("Home")
     at_zero = visible_frame(page, box)
-    assert at_zero["caption"].startswith("Forget-gate bias 0.0, so f = sigmoid(0.0) = 0.500")
+    assert at_zero["caption"].startswith("Forget-gate bias 0.0, so f = σ(0.0) = 0.500")
     page.keyboard.press("ArrowRight")
     at_one = visible_frame(page, box)
-    assert at_one["caption"].startswith("Forget-gate bias 1.0, so f = sigmoid(1.0) = 0.731")
+    assert at_one["caption"].startswith("Forget-gate bias 1.0, so f = σ(1.0) = 0.731")
     assert "forget-gate bias 1.0 (f = 0.731)" in at_one["alt"], at_one["alt"]
     assert at_one["src"] != at_zero["src"]
     track = box.locator(".noUi-target").first.bounding_box()   # biases 0 ... 6 along the track
     page.mouse.click(track["x"] + track["width"] * 3 / 6, track["y"] + track["height"] / 2)
     at_three = visible_frame(page, box)
-    assert at_three["caption"].startswith("Forget-gate bias 3.0, so f = sigmoid(3.0) = 0.953")
+    assert at_three["caption"].startswith("Forget-gate bias 3.0, so f = σ(3.0) = 0.953")
     assert "forget-gate bias 3.0 (f = 0.953)" in at_three["alt"], at_three["alt"]
     assert at_three["count"] == 1
     page.close()
