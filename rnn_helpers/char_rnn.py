@@ -183,7 +183,8 @@ def state_gradient_norms(params, x, targets, h0=None) -> np.ndarray:
 
 
 class Adagrad:
-    """Adagrad, exactly as ``torch.optim.Adagrad`` with its default settings.
+    """Adagrad, exactly as ``torch.optim.Adagrad(params, lr=lr)`` with its other settings
+    (``eps``, no decay) at their defaults; note that torch's default ``lr`` is 0.01, ours 0.1.
 
     For every parameter array p with gradient g, each ``step`` does::
 
@@ -220,6 +221,37 @@ class Adagrad:
             grad = checked[key]
             total += grad * grad
             params[key] -= self.lr * grad / (np.sqrt(total) + self.eps)
+
+
+
+class GradientDescent:
+    """Plain gradient descent, as ``torch.optim.SGD(params, lr=lr)`` with its other settings
+    at their defaults: every ``step`` does ``p <- p - lr * g`` for every parameter array,
+    in place, with one learning rate for all. Checks its input like ``Adagrad``.
+    Introduced in chapter 3 (its exercise comparing it with Adagrad).
+    """
+
+    def __init__(self, params, lr: float = 0.1):
+        self._shapes = Adagrad(params, lr=lr)  # the same checks of params and lr
+        self.lr = self._shapes.lr
+
+    def step(self, params, grads) -> None:
+        """Update every array of ``params`` in place from ``grads`` (same keys and shapes)."""
+        sums = self._shapes.sums
+        for name, value in (("params", params), ("grads", grads)):
+            if not isinstance(value, dict):
+                raise TypeError(f"{name} must be a dict of numpy arrays; got {type(value).__name__}")
+            if set(value) != set(sums):
+                raise ValueError(f"{name} must have the keys {sorted(sums)}; got {sorted(value)}")
+        checked = {}
+        for key, total in sums.items():
+            check_shape(real_array(params[key], f"params['{key}']"), f"params['{key}']", total.shape,
+                        "the shape the optimizer was built with")
+            grad = real_array(grads[key], f"grads['{key}']")
+            check_shape(grad, f"grads['{key}']", total.shape, f"the shape of params['{key}']")
+            checked[key] = grad
+        for key, grad in checked.items():
+            params[key] -= self.lr * grad
 
 
 def generate(params, vocab, start: str, length: int, mode: str = "argmax", seed: int | None = None,
@@ -267,5 +299,6 @@ __all__ = [
     "char_rnn_loss",
     "state_gradient_norms",
     "Adagrad",
+    "GradientDescent",
     "generate",
 ]

@@ -8,6 +8,7 @@ import torch
 from rnn_helpers.char_rnn import (
     CHAR_RNN_KEYS,
     Adagrad,
+    GradientDescent,
     char_rnn_backward,
     char_rnn_forward,
     char_rnn_loss,
@@ -103,6 +104,34 @@ def test_adagrad_matches_torch_optim_adagrad_over_several_steps():
         reference.step()
     for key, leaf in leaves.items():
         np.testing.assert_allclose(params[key], leaf.detach().numpy(), rtol=0, atol=1e-14, err_msg=key)
+
+
+
+def test_gradient_descent_matches_torch_optim_sgd_and_checks_its_input():
+    params = init_char_rnn(5, 4, 6)
+    leaves = {key: torch.tensor(value.copy(), requires_grad=True) for key, value in params.items()}
+    reference = torch.optim.SGD(list(leaves.values()), lr=0.5)
+    optimizer = GradientDescent(params, lr=0.5)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        grads = {key: rng.normal(size=value.shape) for key, value in params.items()}
+        optimizer.step(params, grads)
+        for key, leaf in leaves.items():
+            leaf.grad = torch.from_numpy(grads[key].copy())
+        reference.step()
+    for key, leaf in leaves.items():
+        np.testing.assert_allclose(params[key], leaf.detach().numpy(), rtol=0, atol=1e-14, err_msg=key)
+    with pytest.raises(ValueError, match=r"lr must be a positive finite number; got -1"):
+        GradientDescent(params, lr=-1)
+    with pytest.raises(ValueError, match=r"grads must have the keys"):
+        optimizer.step(params, {"weight_ih": params["weight_ih"]})
+    before = {key: value.copy() for key, value in params.items()}
+    bad = {key: np.zeros_like(value) for key, value in params.items()}
+    bad["bias_y"] = bad["bias_y"][:2]
+    with pytest.raises(ValueError, match=r"grads\['bias_y'\]"):
+        optimizer.step(params, bad)
+    for key in params:  # nothing was changed by the failed step
+        np.testing.assert_array_equal(params[key], before[key])
 
 
 def test_training_reaches_p_e_above_0_9_and_is_deterministic():
