@@ -319,7 +319,8 @@ def train_intent_classifier(examples=INTENT_EXAMPLES, hidden: int = 4, steps: in
 
     Returns a dict with ``vocab`` (``Vocabulary``), ``intents`` (tuple of class names),
     ``initial`` and ``rnn_params`` (the recurrent layer before and after training),
-    ``readout`` (``weight`` (classes, hidden), ``bias`` (classes,)) and ``losses`` (steps,).
+    ``initial_readout`` and ``readout`` (the read-out before and after: ``weight`` (classes,
+    hidden), ``bias`` (classes,)) and ``losses`` (steps,).
     Introduced in chapter 2; chapter 3 explains training step by step.
     """
     hidden = check_steps(hidden, "hidden")
@@ -335,6 +336,7 @@ def train_intent_classifier(examples=INTENT_EXAMPLES, hidden: int = 4, steps: in
     rnn_params = random_layer(rng, len(vocab), hidden, scale=0.3)
     readout = {"weight": rng.normal(0.0, 0.3, (len(intents), hidden)), "bias": np.zeros(len(intents))}
     initial = {key: value.copy() for key, value in rnn_params.items()}
+    initial_readout = {key: value.copy() for key, value in readout.items()}
     # Adam (Kingma and Ba) with its usual constants.
     state = {("r", k): v for k, v in rnn_params.items()} | {("o", k): v for k, v in readout.items()}
     first = {key: np.zeros_like(value) for key, value in state.items()}
@@ -350,7 +352,7 @@ def train_intent_classifier(examples=INTENT_EXAMPLES, hidden: int = 4, steps: in
             corrected = first[key] / (1 - 0.9**step)
             value -= learning_rate * corrected / (np.sqrt(second[key] / (1 - 0.999**step)) + 1e-8)
     return {"vocab": vocab, "intents": intents, "initial": initial, "rnn_params": rnn_params,
-            "readout": readout, "losses": losses}
+            "initial_readout": initial_readout, "readout": readout, "losses": losses}
 
 
 def removal_effect(x, params, nonlinearity: str = "tanh", h0=None) -> np.ndarray:

@@ -117,11 +117,13 @@ def test_draw_unrolled_weight_labels_per_arrow_and_bad_counts():
             draw_unrolled(["a"], ["b"], column_gap=gap)
 
 
-def test_sequence_shapes_still_draw_four_panels():
+def test_sequence_shapes_draw_five_panels_with_both_many_to_many():
     fig = draw_sequence_shapes()
     titles = [ax.get_title() for ax in fig.axes]
-    assert len(titles) == 4 and titles[2].startswith("many to one")
+    assert len(titles) == 5 and titles[2].startswith("many to one")
     assert count_parts(fig.axes[2])["output-box"] == 1
+    assert titles[3].startswith("many to many, in step") and count_parts(fig.axes[3])["output-box"] == 4
+    assert titles[4].startswith("many to many, encoder") and count_parts(fig.axes[4])["output-box"] == 2
 
 
 def test_rolled_cell_has_one_of_each_part_and_a_loop():
