@@ -190,6 +190,10 @@ def test_training_learns_every_example_and_is_reproducible():
     for key in model["rnn_params"]:
         np.testing.assert_array_equal(model["rnn_params"][key], again["rnn_params"][key])
         assert not np.allclose(model["rnn_params"][key], model["initial"][key])  # training moved every weight
+    for key in model["readout"]:  # the read-out as it was before training is kept, and training moved it
+        assert model["initial_readout"][key].shape == model["readout"][key].shape
+        assert not np.allclose(model["readout"][key], model["initial_readout"][key])
+    np.testing.assert_array_equal(model["initial_readout"]["bias"], 0.0)
     vocab, intents = model["vocab"], model["intents"]
     for sentence, intent in INTENT_EXAMPLES:
         logits, _, _ = intent_logits(vocab.one_hot(sentence.split()), model["rnn_params"], model["readout"])
