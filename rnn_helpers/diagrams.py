@@ -317,8 +317,8 @@ MLP_TO_RNN_STAGES = {
         "The same picture with every layer using the same weights: every input arrow is W_ih, every arrow "
         "between layers is W_hh. The three layers are now three copies of one layer."),
     5: ("5. Rolled into one recurrent layer",
-        "The copies rolled into a single cell: input x_t, state h_t, output y_t, and a feedback arrow W_hh "
-        "from the state back into the cell for the next step. The cell can give an output y_t at every "
+        "The copies rolled into a single cell: input xₜ, state hₜ, output yₜ, and a feedback arrow W_hh "
+        "from the state back into the cell for the next step. The cell can give an output yₜ at every "
         "step; a task uses the ones it needs (stages 2 to 4 drew only the last)."),
 }
 
