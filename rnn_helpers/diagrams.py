@@ -374,10 +374,12 @@ def draw_sequence_shapes():
     Introduced in chapter 1.
     """
     fig = plt.figure(figsize=(8.4, 5.6))
-    grid = fig.add_gridspec(2, 10)
-    slots = [grid[0, 0:2], grid[0, 2:6], grid[0, 6:10], grid[1, 0:4], grid[1, 4:10]]
+    grid = fig.add_gridspec(2, 11)  # the first panel gets room for its two-line title
+    slots = [grid[0, 0:3], grid[0, 3:7], grid[0, 7:11], grid[1, 0:5], grid[1, 5:11]]
     for slot, (name, (inputs, outputs, example)) in zip(slots, SEQUENCE_SHAPES.items()):
         ax = fig.add_subplot(slot)
         draw_unrolled(inputs, outputs, ax=ax, hidden_labels=[""] * len(inputs), title=f"{name}\n({example})")
+        for text in [ax.title, *ax.texts]:  # larger than in other diagrams: five panels share one figure
+            text.set_fontsize(13)
     fig.tight_layout()
     return fig

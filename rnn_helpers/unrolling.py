@@ -196,16 +196,23 @@ def unrolled_terms(x, w_rec, w_in=1.0) -> np.ndarray:
     return w_in * w_rec ** powers * x
 
 
-def unrolled_sum_latex(steps: int, weight: str = "W_2") -> str:
+def unrolled_sum_latex(steps: int, weight: str = "W_2", per_line: int | None = None) -> str:
     """LaTeX for the unrolled sum of the linear neuron, e.g. for 3 steps
-    ``h_{3} = x_{3} + W_2 x_{2} + W_2^{2} x_{1}``. Introduced in chapter 2."""
+    ``h_{3} = x_{3} + W_2 x_{2} + W_2^{2} x_{1}``.
+
+    ``per_line`` (optional): break the sum after that many terms, as an ``aligned`` block, so
+    that it fits a narrow (phone) screen. Introduced in chapter 2."""
     steps = check_steps(steps)
     terms = []
     for k in range(steps, 0, -1):
         power = steps - k
         factor = "" if power == 0 else (f"{weight} " if power == 1 else f"{weight}^{{{power}}} ")
         terms.append(f"{factor}x_{{{k}}}")
-    return f"h_{{{steps}}} = " + " + ".join(terms)
+    if per_line is None or check_steps(per_line, "per_line") >= steps:
+        return f"h_{{{steps}}} = " + " + ".join(terms)
+    lines = [" + ".join(terms[i:i + per_line]) for i in range(0, steps, per_line)]
+    return (f"\\begin{{aligned}} h_{{{steps}}} &= " + " \\\\ &\\quad + ".join(lines)
+            + " \\end{aligned}")
 
 
 # --- "What time is it ?": a many-to-one reader --------------------------------------------

@@ -136,6 +136,11 @@ def test_scalar_neuron_matches_torch(nonlinearity):
 def test_unrolled_sum_latex():
     assert unrolled_sum_latex(1) == "h_{1} = x_{1}"
     assert unrolled_sum_latex(3) == "h_{3} = x_{3} + W_2 x_{2} + W_2^{2} x_{1}"
+    assert unrolled_sum_latex(3, per_line=3) == unrolled_sum_latex(3)
+    assert unrolled_sum_latex(5, per_line=3) == ("\\begin{aligned} h_{5} &= x_{5} + W_2 x_{4} + W_2^{2} x_{3} "
+                                                 "\\\\ &\\quad + W_2^{3} x_{2} + W_2^{4} x_{1} \\end{aligned}")
+    with pytest.raises(ValueError, match="per_line"):
+        unrolled_sum_latex(5, per_line=0)
     five = unrolled_sum_latex(5, weight="w")
     assert five.count("+") == 4 and five.endswith("w^{4} x_{1}")
 
