@@ -133,8 +133,9 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
         gap = float(column_gap)
     spacing = width + gap
     first = -1 if initial_state is not None else 0
-    if ax is None:
-        _, ax = plt.subplots(figsize=(spacing * (steps - first) + 0.4, 3.2))
+    no_outputs = all(label is None for label in outputs)
+    if ax is None:  # without outputs the top row is left out, and the figure is lower
+        _, ax = plt.subplots(figsize=(spacing * (steps - first) + 0.4, 2.3 if no_outputs else 3.2))
     half = BOX / 2
     if initial_state is not None:
         _box(ax, -spacing, "hidden", initial_state, width, dashed=True, gid="initial")
@@ -156,7 +157,10 @@ def draw_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None], a
             label = recurrent_weights[t - first - 1]
             if label:
                 _weight_label(ax, x - spacing / 2, ROWS["hidden"] + 0.08, label, ha="center", va="bottom")
-    return _frame_diagram(ax, (spacing * (first - 0.5), spacing * (steps - 0.5)), title)
+    ax = _frame_diagram(ax, (spacing * (first - 0.5), spacing * (steps - 0.5)), title)
+    if no_outputs:
+        ax.set_ylim(-0.55, ROWS["hidden"] + 0.55)
+    return ax
 
 
 def plain_label(label: str | None) -> str:
@@ -304,17 +308,18 @@ MLP_TO_RNN_STAGES = {
     1: ("1. One hidden layer",
         "A feedforward network: input x, one hidden layer h through weights W_ih, output y through W_hy."),
     2: ("2. A deeper stack",
-        "Three hidden layers h_1, h_2, h_3 in a row, each with weights of its own (W_hh(2), W_hh(3)); "
+        "Three hidden layers h₁, h₂, h₃ in a row, each with weights of its own (W_hh⁽²⁾, W_hh⁽³⁾); "
         "only the first reads the input x and only the last gives the output y."),
     3: ("3. An input into every layer",
-        "The same three layers, now each reading an input of its own, x_1, x_2, x_3, through weights "
-        "W_ih(1), W_ih(2), W_ih(3): still different weights in every layer."),
+        "The same three layers, now each reading an input of its own, x₁, x₂, x₃, through weights "
+        "W_ih⁽¹⁾, W_ih⁽²⁾, W_ih⁽³⁾: still different weights in every layer."),
     4: ("4. One set of shared weights",
         "The same picture with every layer using the same weights: every input arrow is W_ih, every arrow "
         "between layers is W_hh. The three layers are now three copies of one layer."),
     5: ("5. Rolled into one recurrent layer",
-        "The copies rolled into a single cell: input x_t, state h_t, output y_t, and a feedback arrow W_hh "
-        "from the state back into the cell for the next step."),
+        "The copies rolled into a single cell: input xₜ, state hₜ, output yₜ, and a feedback arrow W_hh "
+        "from the state back into the cell for the next step. The cell can give an output yₜ at every "
+        "step; a task uses the ones it needs (stages 2 to 4 drew only the last)."),
 }
 
 
@@ -350,22 +355,31 @@ def draw_mlp_to_rnn(stage: int, ax=None):
 
 
 SEQUENCE_SHAPES = {
-    # name: (inputs, outputs, example from the sources)
+    # name: (inputs, outputs, example from the sources); "0": a step that reads zeros
     "one to one": (["x"], ["y"], "image classification"),
-    "one to many": (["x", None, None, None], ["$y_1$", "$y_2$", "$y_3$", "$y_4$"], "image captioning"),
+    "one to many": (["x", "0", "0", "0"], ["$y_1$", "$y_2$", "$y_3$", "$y_4$"], "image captioning"),
     "many to one": (["$x_1$", "$x_2$", "$x_3$", "$x_4$"], [None, None, None, "y"], "sentiment analysis"),
-    "many to many": (["$x_1$", "$x_2$", "$x_3$", None, None], [None, None, None, "$y_1$", "$y_2$"], "translation"),
+    "many to many, in step": (["$x_1$", "$x_2$", "$x_3$", "$x_4$"], ["$y_1$", "$y_2$", "$y_3$", "$y_4$"],
+                              "tagging each word"),
+    "many to many, encoder–decoder": (["$x_1$", "$x_2$", "$x_3$", "0", "0"], [None, None, None, "$y_1$", "$y_2$"],
+                                      "translation"),
 }
 
 
 def draw_sequence_shapes():
-    """The four shapes of sequence problems side by side, each with its example. Returns the figure.
+    """The shapes of sequence problems, each with its example, in two rows. Returns the figure.
 
+    Five panels: one to one, one to many, many to one, and many to many in its two forms (an
+    output at every step, and an encoder–decoder). A box "0" is a step that reads zeros.
     Introduced in chapter 1.
     """
-    widths = [max(len(inputs), 2) for inputs, _, _ in SEQUENCE_SHAPES.values()]
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.3), gridspec_kw={"width_ratios": widths})
-    for ax, (name, (inputs, outputs, example)) in zip(axes, SEQUENCE_SHAPES.items()):
+    fig = plt.figure(figsize=(8.4, 5.6))
+    grid = fig.add_gridspec(2, 11)  # the first panel gets room for its two-line title
+    slots = [grid[0, 0:3], grid[0, 3:7], grid[0, 7:11], grid[1, 0:5], grid[1, 5:11]]
+    for slot, (name, (inputs, outputs, example)) in zip(slots, SEQUENCE_SHAPES.items()):
+        ax = fig.add_subplot(slot)
         draw_unrolled(inputs, outputs, ax=ax, hidden_labels=[""] * len(inputs), title=f"{name}\n({example})")
+        for text in [ax.title, *ax.texts]:  # larger than in other diagrams: five panels share one figure
+            text.set_fontsize(13)
     fig.tight_layout()
     return fig

@@ -196,16 +196,23 @@ def unrolled_terms(x, w_rec, w_in=1.0) -> np.ndarray:
     return w_in * w_rec ** powers * x
 
 
-def unrolled_sum_latex(steps: int, weight: str = "W_2") -> str:
+def unrolled_sum_latex(steps: int, weight: str = "W_2", per_line: int | None = None) -> str:
     """LaTeX for the unrolled sum of the linear neuron, e.g. for 3 steps
-    ``h_{3} = x_{3} + W_2 x_{2} + W_2^{2} x_{1}``. Introduced in chapter 2."""
+    ``h_{3} = x_{3} + W_2 x_{2} + W_2^{2} x_{1}``.
+
+    ``per_line`` (optional): break the sum after that many terms, as an ``aligned`` block, so
+    that it fits a narrow (phone) screen. Introduced in chapter 2."""
     steps = check_steps(steps)
     terms = []
     for k in range(steps, 0, -1):
         power = steps - k
         factor = "" if power == 0 else (f"{weight} " if power == 1 else f"{weight}^{{{power}}} ")
         terms.append(f"{factor}x_{{{k}}}")
-    return f"h_{{{steps}}} = " + " + ".join(terms)
+    if per_line is None or check_steps(per_line, "per_line") >= steps:
+        return f"h_{{{steps}}} = " + " + ".join(terms)
+    lines = [" + ".join(terms[i:i + per_line]) for i in range(0, steps, per_line)]
+    return (f"\\begin{{aligned}} h_{{{steps}}} &= " + " \\\\ &\\quad + ".join(lines)
+            + " \\end{aligned}")
 
 
 # --- "What time is it ?": a many-to-one reader --------------------------------------------
@@ -319,7 +326,8 @@ def train_intent_classifier(examples=INTENT_EXAMPLES, hidden: int = 4, steps: in
 
     Returns a dict with ``vocab`` (``Vocabulary``), ``intents`` (tuple of class names),
     ``initial`` and ``rnn_params`` (the recurrent layer before and after training),
-    ``readout`` (``weight`` (classes, hidden), ``bias`` (classes,)) and ``losses`` (steps,).
+    ``initial_readout`` and ``readout`` (the read-out before and after: ``weight`` (classes,
+    hidden), ``bias`` (classes,)) and ``losses`` (steps,).
     Introduced in chapter 2; chapter 3 explains training step by step.
     """
     hidden = check_steps(hidden, "hidden")
@@ -335,6 +343,7 @@ def train_intent_classifier(examples=INTENT_EXAMPLES, hidden: int = 4, steps: in
     rnn_params = random_layer(rng, len(vocab), hidden, scale=0.3)
     readout = {"weight": rng.normal(0.0, 0.3, (len(intents), hidden)), "bias": np.zeros(len(intents))}
     initial = {key: value.copy() for key, value in rnn_params.items()}
+    initial_readout = {key: value.copy() for key, value in readout.items()}
     # Adam (Kingma and Ba) with its usual constants.
     state = {("r", k): v for k, v in rnn_params.items()} | {("o", k): v for k, v in readout.items()}
     first = {key: np.zeros_like(value) for key, value in state.items()}
@@ -350,7 +359,7 @@ def train_intent_classifier(examples=INTENT_EXAMPLES, hidden: int = 4, steps: in
             corrected = first[key] / (1 - 0.9**step)
             value -= learning_rate * corrected / (np.sqrt(second[key] / (1 - 0.999**step)) + 1e-8)
     return {"vocab": vocab, "intents": intents, "initial": initial, "rnn_params": rnn_params,
-            "readout": readout, "losses": losses}
+            "initial_readout": initial_readout, "readout": readout, "losses": losses}
 
 
 def removal_effect(x, params, nonlinearity: str = "tanh", h0=None) -> np.ndarray:

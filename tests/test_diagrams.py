@@ -98,7 +98,9 @@ def test_draw_unrolled_defaults_keep_the_chapter_1_drawing():
     width = 0.14 * len("learning") + 0.2
     spacing = width + 0.45
     assert ax.get_xlim() == pytest.approx((-spacing / 2, spacing * 3.5))
-    assert tuple(ax.figure.get_size_inches()) == pytest.approx((spacing * 4 + 0.4, 3.2))
+    # No outputs: the empty top row is left out, so the figure is lower.
+    assert tuple(ax.figure.get_size_inches()) == pytest.approx((spacing * 4 + 0.4, 2.3))
+    assert ax.get_ylim() == pytest.approx((-0.55, 1.95))
     assert texts(ax, "hidden-label") == ["$h_{1}$", "$h_{2}$", "$h_{3}$", "$h_{4}$"]
 
 
@@ -117,11 +119,13 @@ def test_draw_unrolled_weight_labels_per_arrow_and_bad_counts():
             draw_unrolled(["a"], ["b"], column_gap=gap)
 
 
-def test_sequence_shapes_still_draw_four_panels():
+def test_sequence_shapes_draw_five_panels_with_both_many_to_many():
     fig = draw_sequence_shapes()
     titles = [ax.get_title() for ax in fig.axes]
-    assert len(titles) == 4 and titles[2].startswith("many to one")
+    assert len(titles) == 5 and titles[2].startswith("many to one")
     assert count_parts(fig.axes[2])["output-box"] == 1
+    assert titles[3].startswith("many to many, in step") and count_parts(fig.axes[3])["output-box"] == 4
+    assert titles[4].startswith("many to many, encoder") and count_parts(fig.axes[4])["output-box"] == 2
 
 
 def test_rolled_cell_has_one_of_each_part_and_a_loop():

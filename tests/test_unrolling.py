@@ -136,6 +136,11 @@ def test_scalar_neuron_matches_torch(nonlinearity):
 def test_unrolled_sum_latex():
     assert unrolled_sum_latex(1) == "h_{1} = x_{1}"
     assert unrolled_sum_latex(3) == "h_{3} = x_{3} + W_2 x_{2} + W_2^{2} x_{1}"
+    assert unrolled_sum_latex(3, per_line=3) == unrolled_sum_latex(3)
+    assert unrolled_sum_latex(5, per_line=3) == ("\\begin{aligned} h_{5} &= x_{5} + W_2 x_{4} + W_2^{2} x_{3} "
+                                                 "\\\\ &\\quad + W_2^{3} x_{2} + W_2^{4} x_{1} \\end{aligned}")
+    with pytest.raises(ValueError, match="per_line"):
+        unrolled_sum_latex(5, per_line=0)
     five = unrolled_sum_latex(5, weight="w")
     assert five.count("+") == 4 and five.endswith("w^{4} x_{1}")
 
@@ -190,6 +195,10 @@ def test_training_learns_every_example_and_is_reproducible():
     for key in model["rnn_params"]:
         np.testing.assert_array_equal(model["rnn_params"][key], again["rnn_params"][key])
         assert not np.allclose(model["rnn_params"][key], model["initial"][key])  # training moved every weight
+    for key in model["readout"]:  # the read-out as it was before training is kept, and training moved it
+        assert model["initial_readout"][key].shape == model["readout"][key].shape
+        assert not np.allclose(model["readout"][key], model["initial_readout"][key])
+    np.testing.assert_array_equal(model["initial_readout"]["bias"], 0.0)
     vocab, intents = model["vocab"], model["intents"]
     for sentence, intent in INTENT_EXAMPLES:
         logits, _, _ = intent_logits(vocab.one_hot(sentence.split()), model["rnn_params"], model["readout"])
