@@ -225,6 +225,9 @@ def tex_in_outputs(page) -> list[str]:
     """TeX source shown as text in a cell's output (printed text, Markdown/HTML output, widget captions).
 
     Typeset math (``mjx-container``) and the widgets' embedded state (<script>) are not text a reader sees.
+    A cell tagged ``shows-source`` prints source text on purpose (chapter 6 prints the book's own
+    Markdown, which holds TeX, and samples of a model trained on it); its output (class
+    ``tag_shows-source``) is left out, and only that cell's.
     """
     return page.evaluate("""pattern => {
         const tex = new RegExp(pattern);
@@ -233,7 +236,7 @@ def tex_in_outputs(page) -> list[str]:
             const walker = document.createTreeWalker(output, NodeFilter.SHOW_TEXT);
             while (walker.nextNode()) {
                 const node = walker.currentNode;
-                if (node.parentElement.closest('mjx-container, script, style, textarea')) continue;
+                if (node.parentElement.closest('mjx-container, script, style, textarea, .tag_shows-source')) continue;
                 for (const line of node.textContent.split('\\n')) {
                     const match = line.match(tex);
                     if (match) found.push(`${match[0]} in: ${line.trim().slice(0, 90)}`);

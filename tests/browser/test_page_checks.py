@@ -61,6 +61,14 @@ def test_tex_in_outputs_finds_tex_source_but_not_look_alikes(page):
     assert tex_in_outputs(page) == []
 
 
+def test_tex_in_outputs_leaves_out_only_cells_tagged_shows_source(page):
+    text = "the book's source: $W_{hh}$ and \\tanh"
+    show(page, f'<div class="cell tag_shows-source"><div class="cell_output"><pre>{text}</pre></div></div>')
+    assert tex_in_outputs(page) == []
+    show(page, f'<div class="cell tag_hide-input"><div class="cell_output"><pre>{text}</pre></div></div>')
+    assert tex_in_outputs(page)
+
+
 def slider(label, readout, valuetext, track_width=337):
     return (f'<div class="widget-slider widget-hslider"><label class="widget-label">{label}</label>'
             f'<div class="slider noUi-target" style="display:inline-block;width:{track_width}px">'
