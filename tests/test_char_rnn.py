@@ -90,13 +90,15 @@ def test_the_state_meeting_l_summarises_p():
     np.testing.assert_allclose(h[0], expected)
 
 
-def test_adagrad_matches_torch_optim_adagrad_over_several_steps():
+def assert_steps_like_torch(ours, theirs, lr, steps, seed):
+    """``steps`` updates of our optimizer class and of torch's, from the same parameters and
+    the same random gradients, end at the same parameters."""
     params = init_char_rnn(5, 4, 6)
     leaves = {key: torch.tensor(value.copy(), requires_grad=True) for key, value in params.items()}
-    reference = torch.optim.Adagrad(list(leaves.values()), lr=0.1)
-    optimizer = Adagrad(params, lr=0.1)
-    rng = np.random.default_rng(0)
-    for _ in range(5):
+    reference = theirs(list(leaves.values()), lr=lr)
+    optimizer = ours(params, lr=lr)
+    rng = np.random.default_rng(seed)
+    for _ in range(steps):
         grads = {key: rng.normal(size=value.shape) for key, value in params.items()}
         optimizer.step(params, grads)
         for key, leaf in leaves.items():
@@ -104,23 +106,16 @@ def test_adagrad_matches_torch_optim_adagrad_over_several_steps():
         reference.step()
     for key, leaf in leaves.items():
         np.testing.assert_allclose(params[key], leaf.detach().numpy(), rtol=0, atol=1e-14, err_msg=key)
+    return params
 
+
+def test_adagrad_matches_torch_optim_adagrad_over_several_steps():
+    assert_steps_like_torch(Adagrad, torch.optim.Adagrad, lr=0.1, steps=5, seed=0)
 
 
 def test_gradient_descent_matches_torch_optim_sgd_and_checks_its_input():
-    params = init_char_rnn(5, 4, 6)
-    leaves = {key: torch.tensor(value.copy(), requires_grad=True) for key, value in params.items()}
-    reference = torch.optim.SGD(list(leaves.values()), lr=0.5)
+    params = assert_steps_like_torch(GradientDescent, torch.optim.SGD, lr=0.5, steps=3, seed=1)
     optimizer = GradientDescent(params, lr=0.5)
-    rng = np.random.default_rng(1)
-    for _ in range(3):
-        grads = {key: rng.normal(size=value.shape) for key, value in params.items()}
-        optimizer.step(params, grads)
-        for key, leaf in leaves.items():
-            leaf.grad = torch.from_numpy(grads[key].copy())
-        reference.step()
-    for key, leaf in leaves.items():
-        np.testing.assert_allclose(params[key], leaf.detach().numpy(), rtol=0, atol=1e-14, err_msg=key)
     with pytest.raises(ValueError, match=r"lr must be a positive finite number; got -1"):
         GradientDescent(params, lr=-1)
     with pytest.raises(ValueError, match=r"grads must have the keys"):
