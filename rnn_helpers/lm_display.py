@@ -21,13 +21,14 @@ def draw_truncated_bptt(chunks: int = 3, length: int = 4, ax=None):
 
     Hidden states are boxes; solid blue arrows carry the state forward (across chunk borders
     too); dashed orange arrows carry the gradient back, and stop at each chunk's first step,
-    where a grey bar marks the detach. Returns the Axes. Introduced in chapter 6.
+    where a grey bar marks the detach; a legend under the picture names the two arrows.
+    Returns the Axes. Introduced in chapter 6.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.0 * chunks * length + 1, 2.6))
+        _, ax = plt.subplots(figsize=(1.0 * chunks * length + 1, 2.9))
     steps = chunks * length
     for t in range(steps):
         ax.add_patch(Rectangle((t - 0.3, 0.7), 0.6, 0.6, facecolor="white", edgecolor="black", linewidth=1))
@@ -51,6 +52,11 @@ def draw_truncated_bptt(chunks: int = 3, length: int = 4, ax=None):
     ax.set_xlim(-0.7, steps - 0.3)
     ax.set_ylim(0, 2.1)
     ax.axis("off")
+    from matplotlib.lines import Line2D
+    keys = [Line2D([], [], color=PALETTE["blue"], linewidth=1.5, label="state value, forward"),
+            Line2D([], [], color=PALETTE["vermillion"], linewidth=1.5, linestyle="--",
+                   label="gradient, backward (within a chunk only)")]
+    ax.legend(handles=keys, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=2, frameon=False, fontsize=9)
     return ax
 
 

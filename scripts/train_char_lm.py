@@ -2,7 +2,13 @@
 on the frozen book corpus, plus a study of the chunk length of truncated BPTT.
 
 Usage: python scripts/train_char_lm.py [--device auto|cpu|cuda|mps] [--steps N] [--hidden H]
-                                       [--corpus FILE] [--out FILE] [--no-chunk-study]
+                                       [--batch B] [--lr LR] [--rnn-lr LR] [--threads N]
+                                       [--corpus FILE] [--out FILE]
+                                       [--no-chunk-study | --chunk-study-from FILE]
+
+The book's checkpoint: ``--hidden 256 --steps 2400 --chunk-study-from <the previous checkpoint>``
+(the chunk-length study is independent of the two main models, so a retraining of those may
+keep it; its corpus hash must match).
 
 Writes rnn_helpers/data/char_lm.pt (float16 weights, well under 2 MB) with its metadata: the
 corpus hash, the seed, the steps, the training time and the validation bits per character of
@@ -46,13 +52,17 @@ def closing_bits(model, codes, vocab, device) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=2400)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--lr", type=float, default=4e-3, help="Adam learning rate of the LSTM")
+    parser.add_argument("--rnn-lr", type=float, default=2e-3, help="Adam learning rate of the tanh RNN")
     parser.add_argument("--corpus", default=None)
     parser.add_argument("--out", default=str(CHECKPOINT))
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-chunk-study", action="store_true")
+    parser.add_argument("--chunk-study-from", default=None,
+                        help="copy the chunk-length study from this checkpoint instead of rerunning it")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = pick_device(args.device)
@@ -68,7 +78,7 @@ def main() -> None:
         model = make_char_lm(len(vocab), hidden, kind, seed=SEED).to(device)
         torch.manual_seed(SEED)
         started = time.perf_counter()
-        lr = 4e-3 if kind == "lstm" else 2e-3
+        lr = args.lr if kind == "lstm" else args.rnn_lr
         losses = train_tbptt(model, train_codes, args.steps, chunk=64, batch=args.batch, lr=lr, clip=1.0, cosine=True,
                              log_every=100, device=device, out=lambda line: print(kind, line, flush=True))
         seconds = time.perf_counter() - started
@@ -81,7 +91,13 @@ def main() -> None:
                                 "chunk": 64, "batch": args.batch, "lr": lr, "schedule": "cosine", "train_seconds": round(seconds, 1),
                                 "validation_bits": bits, "loss_curve": [round(x, 4) for x in losses[::10]]}
         models[kind] = model
-    if not args.no_chunk_study:
+    if args.chunk_study_from is not None:
+        old = torch.load(args.chunk_study_from, map_location="cpu", weights_only=True)["meta"]
+        if old["corpus_sha256"] != meta["corpus_sha256"] or old["seed"] != SEED:
+            raise SystemExit(f"{args.chunk_study_from}: another corpus or seed; rerun the chunk study")
+        meta["chunk_study"] = old["chunk_study"]
+        print("chunk study copied from", args.chunk_study_from, flush=True)
+    elif not args.no_chunk_study:
         # Same characters per update (chunk x batch = 1280) and the same number of updates,
         # so the runs differ only in how far back each gradient can reach.
         study = []

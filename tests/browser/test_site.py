@@ -140,7 +140,7 @@ def test_temperature_slider_shows_the_sample_of_the_chosen_temperature(browser, 
     box = frame_sliders(page).first
     box.scroll_into_view_if_needed()
     opening = visible_frame(page, box)
-    assert opening["caption"].startswith("Sample at temperature 1.00"), opening["caption"]
+    assert opening["caption"].startswith("Sample at temperature 0.85"), opening["caption"]
     box.locator(".noUi-handle").first.focus()
     page.keyboard.press("Home")
     cold = visible_frame(page, box)
