@@ -72,7 +72,8 @@ import numpy as np
 from .activations import sigmoid
 from .formatting import number_text, superscript
 
-WIDTH = 84  # no printed line is longer (the book's output box)
+WIDTH = 76  # no printed line is longer: an output box inside a solution dropdown holds 76
+# characters on the website at 1366 px (the page's own output box holds 84)
 TIME_LIMIT = 10.0  # seconds a reader's function may take on one case
 RTOL = 1e-6  # results agree when |got - expected| <= ATOL + RTOL * |expected|
 ATOL = 1e-9
@@ -1362,7 +1363,7 @@ def _find_hints(exercise: _Exercise, case: _Case, expected, failing) -> list[str
 def check(name: str, fn: Callable, *, time_limit: float = TIME_LIMIT) -> bool:
     """Check the reader's function ``fn`` for exercise ``name``; print the verdict.
 
-    The verdict is plain text (lines of at most 84 characters, the same on every run):
+    The verdict is plain text (lines of at most 76 characters, the same on every run):
     on a mismatch, what came and what was expected and, where the result matches a
     known mistake, which one. Introduced in chapter 2.
 
@@ -1389,7 +1390,7 @@ def check(name: str, fn: Callable, *, time_limit: float = TIME_LIMIT) -> bool:
     if exercise is None:
         lines.extend(_wrap(f"check: there is no exercise called {name!r}. The exercises are:"))
         for known in _EXERCISES.values():
-            lines.append(f"  {known.name:<24} chapter {known.chapter}: {known.signature}")
+            lines.append(f"  {known.name}, chapter {known.chapter}: {known.signature}")
         print("\n".join(lines))
         return False
     if not callable(fn):

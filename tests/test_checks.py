@@ -3,7 +3,7 @@
 For every exercise: a solution written the way a reader would write it passes; every known
 mistake, written as a reader would make it, is recognised with its own hint (and no other);
 a function that raises, returns the wrong type or shape, changes its input or never returns
-gets the right message; outputs are deterministic and fit 84 characters.
+gets the right message; outputs are deterministic and fit 76 characters (a solution box).
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import pytest
 
 from rnn_helpers import checks
 from rnn_helpers.activations import sigmoid
-from rnn_helpers.checks import check, exercise_names
+from rnn_helpers.checks import WIDTH, check, exercise_names
 
 
 def run(capsys, name, fn, **kwargs):
-    """check(...) -> (verdict, printed text); asserts the 84-character limit on every line."""
+    """check(...) -> (verdict, printed text); asserts the 76-character limit on every line."""
     ok = check(name, fn, **kwargs)
     out = capsys.readouterr().out
-    assert all(len(line) <= 84 for line in out.splitlines()), out
+    assert WIDTH == 76 and all(len(line) <= WIDTH for line in out.splitlines()), out
     return ok, out
 
 
@@ -669,7 +669,7 @@ def test_an_unknown_name_lists_the_known_ones(capsys):
     assert ok is False
     assert "there is no exercise called 'rnn_stepp'" in out
     for name in exercise_names():
-        assert f"  {name} " in out
+        assert f"  {name}, chapter " in out
 
 
 @pytest.mark.parametrize("bad", [0, -1.0, "10", None, float("nan")])
