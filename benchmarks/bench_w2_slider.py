@@ -78,7 +78,7 @@ def live_response_times(moves: int) -> dict[str, list[float]]:
 STATIC_SWITCH_JS = """
 async () => {
   const box = [...document.querySelectorAll('.widget-vbox')].find(b => b.querySelector('.widget-hslider')
-      && b.querySelector('.frame-caption') && b.textContent.includes('W2 ='));
+      && b.querySelector('.frame-caption') && b.textContent.includes('W₂ ='));
   if (!box) return null;
   const visibleCaption = () => [...box.querySelectorAll('.frame-caption')].find(p => p.offsetParent !== null)?.textContent;
   const handle = box.querySelector('.noUi-handle, .ui-slider-handle, [role="slider"]');
