@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from ._validate import check_shape, real_array
+from .formatting import number_text, superscript
 
 
 def numerical_gradient(loss_fn: Callable[[dict], float], params: Mapping[str, np.ndarray],
@@ -93,8 +94,6 @@ def order_of_magnitude(value: float, floor: float | None = None, reader: bool = 
     if floor_exponent is not None:
         exponent = max(exponent, floor_exponent)
     if reader:
-        from .formatting import superscript
-
         return f"below 10{superscript(exponent)}"
     return f"< 1e{exponent:+03d}"
 
@@ -135,8 +134,6 @@ def agreement(name: str, ours, reference, rtol: float = 1e-6, atol: float = 1e-9
     ``formatting.number_text`` (``10⁻¹²``, not ``1e-12``), so the line is the same on every
     machine. ``cmp`` gives the same facts as exact / close / max diff. Introduced in chapter 3.
     """
-    from .formatting import number_text, superscript
-
     result = compare(ours, reference, rtol, atol, name)
     if not floor > 0:
         raise ValueError(f"floor must be a positive number; got {floor!r}")
