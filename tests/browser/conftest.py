@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from page_checks import LAPTOP, REPORT_PARTS, SITE, open_page, write_report
+from page_checks import LAPTOP, SITE, open_page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -77,20 +77,3 @@ def loaded(_page_cache, browser, site_url, request):
         return _page_cache[key]
 
     return get
-
-
-def pytest_sessionstart(session):
-    if not hasattr(session.config, "workerinput"):  # the main process (or the only one)
-        shutil.rmtree(REPORT_PARTS, ignore_errors=True)
-
-
-def pytest_sessionfinish(session):
-    """Write the weight and axe-core table of every page to _build/page-weights.md."""
-    if hasattr(session.config, "workerinput"):
-        return
-    report = write_report()
-    shutil.rmtree(REPORT_PARTS, ignore_errors=True)
-    if report:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter:
-            reporter.write_line(f"page weights and axe-core results: {SITE.parent / 'page-weights.md'}")

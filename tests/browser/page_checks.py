@@ -15,7 +15,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 # The weight and axe-core table of each run: every test process (pytest-xdist runs two) adds its
-# pages' lines here, and tests/browser/conftest.py writes _build/page-weights.md when the run ends.
+# pages' lines here, and the root conftest.py writes _build/page-weights.md when the run ends.
 REPORT_PARTS = SITE.parent / "page-report"
 
 
