@@ -30,6 +30,7 @@ BOX = 0.7  # height of a box, in data units
 ROWS = {"input": 0.0, "hidden": 1.4, "output": 2.8}
 COLOURS = {"input": PALETTE["orange"], "hidden": PALETTE["green"], "output": PALETTE["sky"]}
 WEIGHT_COLOUR = PALETTE["vermillion"]
+DECODER_COLOUR = PALETTE["purple"]  # the second network of an encoder–decoder (chapter 1)
 MAX_CHAIN_STEPS = 16  # beyond this the boxes get too small to read on a 750 px page
 
 
@@ -367,19 +368,37 @@ SEQUENCE_SHAPES = {
 
 
 def draw_sequence_shapes():
-    """The shapes of sequence problems, each with its example, in two rows. Returns the figure.
+    """The shapes of sequence problems, each with its example, in three rows. Returns the figure.
 
     Five panels: one to one, one to many, many to one, and many to many in its two forms (an
-    output at every step, and an encoder–decoder). A box "0" is a step that reads zeros.
-    Introduced in chapter 1.
+    output at every step, and an encoder–decoder). A box "0" is a step that reads zeros. In the
+    encoder–decoder panel the decoder's states are drawn in another colour (gid "decoder-box"):
+    the decoder is a second network with weights of its own, and the two halves are labelled
+    "encoder" and "decoder" (gid "stage-label"). Three rows of at most two panels keep the
+    labels readable on a phone. Introduced in chapter 1.
     """
-    fig = plt.figure(figsize=(8.4, 5.6))
-    grid = fig.add_gridspec(2, 11)  # the first panel gets room for its two-line title
-    slots = [grid[0, 0:3], grid[0, 3:7], grid[0, 7:11], grid[1, 0:5], grid[1, 5:11]]
+    fig = plt.figure(figsize=(6.4, 7.4))
+    grid = fig.add_gridspec(3, 10)  # the first panel gets room for its two-line title
+    slots = [grid[0, 0:3], grid[0, 3:10], grid[1, 0:5], grid[1, 5:10], grid[2, 1:9]]
     for slot, (name, (inputs, outputs, example)) in zip(slots, SEQUENCE_SHAPES.items()):
         ax = fig.add_subplot(slot)
         draw_unrolled(inputs, outputs, ax=ax, hidden_labels=[""] * len(inputs), title=f"{name}\n({example})")
         for text in [ax.title, *ax.texts]:  # larger than in other diagrams: five panels share one figure
-            text.set_fontsize(13)
+            text.set_fontsize(14)
+    _mark_encoder_decoder(ax, SEQUENCE_SHAPES["many to many, encoder–decoder"][0])
     fig.tight_layout()
     return fig
+
+
+def _mark_encoder_decoder(ax, inputs):
+    """Colour the decoder's states apart from the encoder's, and label the two halves below."""
+    encoder_steps = sum(label != "0" for label in inputs)
+    states = [patch for patch in ax.patches if patch.get_gid() == "hidden-box"]
+    for patch in states[encoder_steps:]:
+        patch.set_facecolor(DECODER_COLOUR)
+        patch.set_gid("decoder-box")
+    centres = [patch.get_x() + patch.get_width() / 2 for patch in states]
+    y = ROWS["input"] - BOX / 2 - 0.2
+    for name, part in (("encoder", centres[:encoder_steps]), ("decoder", centres[encoder_steps:])):
+        ax.text(sum(part) / len(part), y, name, ha="center", va="top", fontsize=14, gid="stage-label")
+    ax.set_ylim(y - 0.6, ROWS["output"] + 0.55)

@@ -45,22 +45,23 @@ def _reading_titles(step: int) -> tuple[str, str]:
 
 
 def reading_figure(step: int, sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params):
-    """Two panels after reading ``step`` words of each sentence: word counts, and hidden states.
+    """Two panels after reading ``step`` words of each sentence: word counts (top), hidden states (below).
 
     ``sentences`` maps a label to a list of words; all have the same length T and
     1 <= step <= T. Returns the matplotlib figure. Introduced in chapter 1.
     """
     counts, states = _reading_values(step, sentences, vocab, params)
     count_title, state_title = _reading_titles(step)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
-    grouped_bars(left, counts, vocab.tokens, title=count_title, ylabel="count")
-    left.set_ylim(0, 1.2)
+    # One panel above the other, so that the labels stay readable on a phone's narrow screen.
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.6, 6.4))
+    grouped_bars(top, counts, vocab.tokens, title=count_title, ylabel="count")
+    top.set_ylim(0, 1.2)
     units = [f"unit {k + 1}" for k in range(params["weight_hh"].shape[0])]
-    grouped_bars(right, states, units, title=state_title, ylabel="value")
-    right.set_ylim(-1, 1)
-    handles, labels = right.get_legend_handles_labels()
+    grouped_bars(bottom, states, units, title=state_title, ylabel="value")
+    bottom.set_ylim(-1, 1)
+    handles, labels = bottom.get_legend_handles_labels()
     fig.legend(handles, [f"“{label}”" for label in labels], loc="lower center", ncol=len(labels), frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 
@@ -103,8 +104,8 @@ def reading_slider(sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, pa
     frames = []
     for step in range(1, length + 1):
         png = figure_to_png(show_reading_step(fig, step, sentences, vocab, params), close=False)
-        alt = (f"Bar charts after {step} word(s) of each sentence: word counts on the left, "
-               f"hidden-state values on the right.")
+        alt = (f"Bar charts after {step} word(s) of each sentence: word counts above, "
+               f"hidden-state values below.")
         frames.append(image_frame(png, alt, reading_summary(step, sentences, vocab, params)))
     plt.close(fig)
     return frame_slider(frames, [str(step) for step in range(1, length + 1)], "Words read", start=length - 1)
