@@ -126,6 +126,11 @@ def test_sequence_shapes_draw_five_panels_with_both_many_to_many():
     assert count_parts(fig.axes[2])["output-box"] == 1
     assert titles[3].startswith("many to many, in step") and count_parts(fig.axes[3])["output-box"] == 4
     assert titles[4].startswith("many to many, encoder") and count_parts(fig.axes[4])["output-box"] == 2
+    # The decoder is a second network: its states are coloured apart and the halves are named.
+    decoder = count_parts(fig.axes[4])
+    assert decoder["hidden-box"] == 3 and decoder["decoder-box"] == 2
+    assert texts(fig.axes[4], "stage-label") == ["encoder", "decoder"]
+    assert "decoder-box" not in count_parts(fig.axes[3])
 
 
 def test_rolled_cell_has_one_of_each_part_and_a_loop():
