@@ -52,16 +52,17 @@ def reading_figure(step: int, sentences: Mapping[str, Sequence[str]], vocab: Voc
     """
     counts, states = _reading_values(step, sentences, vocab, params)
     count_title, state_title = _reading_titles(step)
-    # One panel above the other, so that the labels stay readable on a phone's narrow screen.
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.6, 6.4))
+    # One panel above the other, and a narrow figure (the text keeps its size, so it is larger
+    # relative to the picture): the labels stay readable on a phone's narrow screen.
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(4.6, 6.2))
     grouped_bars(top, counts, vocab.tokens, title=count_title, ylabel="count")
     top.set_ylim(0, 1.2)
     units = [f"unit {k + 1}" for k in range(params["weight_hh"].shape[0])]
     grouped_bars(bottom, states, units, title=state_title, ylabel="value")
     bottom.set_ylim(-1, 1)
     handles, labels = bottom.get_legend_handles_labels()
-    fig.legend(handles, [f"“{label}”" for label in labels], loc="lower center", ncol=len(labels), frameon=False)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.legend(handles, [f"“{label}”" for label in labels], loc="lower center", ncol=1, frameon=False)
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
     return fig
 
 
