@@ -307,18 +307,20 @@ ROLLED_CELL_ALT = ("One recurrent cell drawn rolled up: input x_t below, hidden 
 MLP_TO_RNN_STAGES = {
     # stage: (title, what the picture shows, for its alt text and the slider's caption)
     1: ("1. One hidden layer",
-        "A feedforward network: input x, one hidden layer h through weights W_ih, output y through W_hy."),
+        "A feedforward network: input x, one hidden layer h through weights Wᵢₕ, "
+        "output y through the output weights."),
     2: ("2. A deeper stack",
-        "Three hidden layers h₁, h₂, h₃ in a row, each with weights of its own (W_hh⁽²⁾, W_hh⁽³⁾); "
+        "Three hidden layers h₁, h₂, h₃ in a row, each with weights of its own (Wₕₕ⁽²⁾, Wₕₕ⁽³⁾); "
         "only the first reads the input x and only the last gives the output y."),
     3: ("3. An input into every layer",
         "The same three layers, now each reading an input of its own, x₁, x₂, x₃, through weights "
-        "W_ih⁽¹⁾, W_ih⁽²⁾, W_ih⁽³⁾: still different weights in every layer."),
+        "Wᵢₕ⁽¹⁾, Wᵢₕ⁽²⁾, Wᵢₕ⁽³⁾: still different weights in every layer. Layer 1 has no layer before "
+        "it (its state input is h₀ = 0), so no arrow comes into it from the left."),
     4: ("4. One set of shared weights",
-        "The same picture with every layer using the same weights: every input arrow is W_ih, every arrow "
-        "between layers is W_hh. The three layers are now three copies of one layer."),
+        "The same picture with every layer using the same weights: every input arrow is Wᵢₕ, every arrow "
+        "between layers is Wₕₕ. The three layers are now three copies of one layer."),
     5: ("5. Rolled into one recurrent layer",
-        "The copies rolled into a single cell: input xₜ, state hₜ, output yₜ, and a feedback arrow W_hh "
+        "The copies rolled into a single cell: input xₜ, state hₜ, output yₜ, and a feedback arrow Wₕₕ "
         "from the state back into the cell for the next step. The cell can give an output yₜ at every "
         "step; a task uses the ones it needs (stages 2 to 4 drew only the last)."),
 }
