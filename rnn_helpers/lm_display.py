@@ -209,8 +209,8 @@ def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top
     for ax, label in zip(np.atleast_1d(axes), labels):
         p = np.asarray(probs_by_temperature[label])
         ax.bar(range(top), p[order], color=PALETTE["blue"], edgecolor="black", linewidth=0.5)
-        ax.bar([top], [1 - p[order].sum()], color="0.8", edgecolor="black", linewidth=0.5)
-        ax.set_xticks(range(top + 1), names + ["rest"], fontsize=11)
+        ax.bar([top + 0.6], [1 - p[order].sum()], color="0.8", edgecolor="black", linewidth=0.5)
+        ax.set_xticks(list(range(top)) + [top + 0.6], names + ["rest"], fontsize=13)
         ax.set_title(label, fontsize=12)
         ax.set_ylim(0, 1)
         ax.spines[["top", "right"]].set_visible(False)
