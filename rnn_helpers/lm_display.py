@@ -32,23 +32,24 @@ def draw_truncated_bptt(chunks: int = 3, length: int = 4, ax=None):
     steps = chunks * length
     for t in range(steps):
         ax.add_patch(Rectangle((t - 0.3, 0.7), 0.6, 0.6, facecolor="white", edgecolor="black", linewidth=1))
-        ax.text(t, 1.0, f"$h_{{{t + 1}}}$", ha="center", va="center", fontsize=9)
-        ax.text(t, 0.15, f"$x_{{{t + 1}}}$", ha="center", va="center", fontsize=9)
-        ax.add_patch(FancyArrowPatch((t, 0.3), (t, 0.68), arrowstyle="-|>", mutation_scale=8, color="0.4"))
+        ax.text(t, 1.0, f"$h_{{{t + 1}}}$", ha="center", va="center", fontsize=14)
+        ax.text(t, 0.15, f"$x_{{{t + 1}}}$", ha="center", va="center", fontsize=14)
+        ax.add_patch(FancyArrowPatch((t, 0.3), (t, 0.68), arrowstyle="-|>", mutation_scale=12, color="0.4"))
         if t + 1 < steps:
-            ax.add_patch(FancyArrowPatch((t + 0.32, 1.08), (t + 0.68, 1.08), arrowstyle="-|>", mutation_scale=9,
+            ax.add_patch(FancyArrowPatch((t + 0.32, 1.08), (t + 0.68, 1.08), arrowstyle="-|>", mutation_scale=13,
                                          color=PALETTE["blue"], linewidth=1.5))
             if (t + 1) % length:
-                ax.add_patch(FancyArrowPatch((t + 0.68, 0.9), (t + 0.32, 0.9), arrowstyle="-|>", mutation_scale=9,
+                ax.add_patch(FancyArrowPatch((t + 0.68, 0.9), (t + 0.32, 0.9), arrowstyle="-|>", mutation_scale=13,
                                              color=PALETTE["vermillion"], linewidth=1.5, linestyle="--"))
     for k in range(chunks):
         left = k * length - 0.45
         ax.add_patch(Rectangle((left, 0.55), length - 0.1, 1.15, facecolor="none", edgecolor="0.6",
                                linewidth=1, linestyle=":"))
-        ax.text(left + (length - 0.1) / 2, 1.85, f"chunk {k + 1}: loss, backward, update", ha="center", fontsize=9)
+        ax.text(left + (length - 0.1) / 2, 1.85, f"chunk {k + 1}: loss, backward, update", ha="center", fontsize=13)
         if k:
             ax.plot([k * length - 0.5] * 2, [0.6, 1.45], color="0.3", linewidth=3)
-            ax.text(k * length - 0.5, 0.45, "detach", ha="center", fontsize=8, color="0.3")
+            ax.text(k * length - 0.5, 1.5, "detach", ha="center", va="bottom", fontsize=12, color="0.3",
+                    bbox=dict(facecolor="white", edgecolor="none", pad=1))
     ax.set_xlim(-0.7, steps - 0.3)
     ax.set_ylim(0, 2.1)
     ax.axis("off")
@@ -56,7 +57,7 @@ def draw_truncated_bptt(chunks: int = 3, length: int = 4, ax=None):
     keys = [Line2D([], [], color=PALETTE["blue"], linewidth=1.5, label="state value, forward"),
             Line2D([], [], color=PALETTE["vermillion"], linewidth=1.5, linestyle="--",
                    label="gradient, backward (within a chunk only)")]
-    ax.legend(handles=keys, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=2, frameon=False, fontsize=9)
+    ax.legend(handles=keys, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=2, frameon=False, fontsize=13)
     return ax
 
 
@@ -118,7 +119,9 @@ def text_features(text: str) -> dict[str, np.ndarray]:
     "inside parentheses" 1 between an opening bracket and its closing one, "inside quotes" 1
     between a pair of double or single quotes on one line, "inside backticks" 1 between a pair
     of backticks, "indented line" 1 once four spaces have been read at the start of a line (Python bodies),
-    "position in line" the column divided by 80.
+    "position in line" the column divided by 80. A blank line (a paragraph's end) closes every
+    open bracket and backtick, so that one unmatched ``(`` or a Markdown code fence cannot mark
+    everything after it as "inside".
     The value at character t describes the text up to and including t, what the model has
     read when it holds its state h_t. Introduced in chapter 6.
     """
@@ -128,6 +131,8 @@ def text_features(text: str) -> dict[str, np.ndarray]:
                  "position in line")}
     leading, in_lead = 0, True  # spaces read so far at the start of the line
     for t, char in enumerate(text):
+        if char == "\n" and column == 0 and t > 0:  # a blank line: a paragraph ends
+            depth, tick = 0, False
         if char == "\n":
             column, quote, leading, in_lead = 0, None, 0, True
         else:
@@ -200,13 +205,13 @@ def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top
     first = np.asarray(probs_by_temperature[labels[1 if len(labels) > 1 else 0]])
     order = np.argsort(-first)[:top]
     names = [repr(tokens[i])[1:-1].replace(" ", "␣") or "?" for i in order]
-    fig, axes = plt.subplots(1, len(labels), figsize=(2.7 * len(labels), 2.6), sharey=True)
+    fig, axes = plt.subplots(1, len(labels), figsize=(3.3 * len(labels), 2.8), sharey=True)
     for ax, label in zip(np.atleast_1d(axes), labels):
         p = np.asarray(probs_by_temperature[label])
         ax.bar(range(top), p[order], color=PALETTE["blue"], edgecolor="black", linewidth=0.5)
-        ax.bar([top], [1 - p[order].sum()], color="0.8", edgecolor="black", linewidth=0.5)
-        ax.set_xticks(range(top + 1), names + ["rest"], fontsize=9)
-        ax.set_title(label, fontsize=10)
+        ax.bar([top + 0.6], [1 - p[order].sum()], color="0.8", edgecolor="black", linewidth=0.5)
+        ax.set_xticks(list(range(top)) + [top + 0.6], names + ["rest"], fontsize=13)
+        ax.set_title(label, fontsize=12)
         ax.set_ylim(0, 1)
         ax.spines[["top", "right"]].set_visible(False)
     np.atleast_1d(axes)[0].set_ylabel("p(next character)")

@@ -248,6 +248,9 @@ def test_text_features_by_hand():
     assert f["position in line"][-1] == pytest.approx(1 / 80)
     g = text_features("a\n    b\nc")
     assert g["indented line"].tolist() == [0, 0, 0, 0, 0, 1, 1, 0, 0]  # known once 4 spaces are read
+    k = text_features("(`a\n\nb")  # unmatched ( and `: closed by the blank line
+    assert k["inside parentheses"].tolist() == [1, 1, 1, 1, 0, 0]
+    assert k["inside backticks"].tolist() == [0, 1, 1, 1, 0, 0]
 
 
 def test_coloured_text_and_frames_check_their_inputs():
