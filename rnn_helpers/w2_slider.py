@@ -370,9 +370,9 @@ def w2_lag_slider(lags=(5, 20, 50), size: float = 1.0, start_w2: float = 1.0, st
     # The slider of frame_slider drives the first T's frames; the same slider drives the others.
     first = frame_slider(frame_sets[0], labels, description="W₂", start=labels.index(start_label))
     slider, pages = first.children[0], [first.children[1]]
-    # The frame's own title states W2 in large type; without the readout box the track keeps
-    # 300 px and more on a 390 px phone.
-    slider.readout = False
+    # The readout shows W2 right next to the handle while dragging (a reader missed it when only
+    # the frame's title gave it); the value is short ("1.00"), so a 390 px phone keeps a long track.
+    slider.readout = True
     for frames in frame_sets[1:]:
         stack = _frame_container([widgets.HTML(value=frame) for frame in frames])
         stack.selected_index = labels.index(start_label)
