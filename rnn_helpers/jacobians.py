@@ -212,7 +212,11 @@ def plot_layer_gradients(spectral_norms=(0.5, 0.9, 1.5, 3.0), nonlinearity: str 
     """
     import matplotlib.pyplot as plt
 
-    from .plots import SERIES_COLOURS
+    from .plots import PALETTE, SERIES_COLOURS
+
+    # left panel: orange and vermillion side by side were hard to tell apart, so the fourth
+    # curve is purple
+    LEFT_COLOURS = [PALETTE[name] for name in ("blue", "orange", "green", "purple", "sky")]
 
     if sweep is None:  # denser near 1, where the linear and tanh layers turn
         sweep = np.array([0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0])
@@ -221,7 +225,7 @@ def plot_layer_gradients(spectral_norms=(0.5, 0.9, 1.5, 3.0), nonlinearity: str 
     k = np.arange(steps + 1)
     curves = {}
     for i, norm in enumerate(spectral_norms):
-        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        colour = LEFT_COLOURS[i % len(LEFT_COLOURS)]
         curves[norm] = random_layer_gradient_norms(norm, nonlinearity, steps=steps, **kwargs)
         left.plot(k, np.clip(curves[norm], floor, ceiling), color=colour, label=rf"$\|W_{{hh}}\|$ = {norm:g}")
         if SLOPE_BOUNDS[nonlinearity] * norm < 1:

@@ -370,9 +370,9 @@ def w2_lag_slider(lags=(5, 20, 50), size: float = 1.0, start_w2: float = 1.0, st
     # The slider of frame_slider drives the first T's frames; the same slider drives the others.
     first = frame_slider(frame_sets[0], labels, description="W₂", start=labels.index(start_label))
     slider, pages = first.children[0], [first.children[1]]
-    # The frame's own title states W2 in large type; without the readout box the track keeps
-    # 300 px and more on a 390 px phone.
-    slider.readout = False
+    # The readout shows W2 right next to the handle while dragging (a reader missed it when only
+    # the frame's title gave it); the value is short ("1.00"), so a 390 px phone keeps a long track.
+    slider.readout = True
     for frames in frame_sets[1:]:
         stack = _frame_container([widgets.HTML(value=frame) for frame in frames])
         stack.selected_index = labels.index(start_label)
@@ -438,11 +438,13 @@ def live_w2_explorer(w2: float = 1.0, steps: int = 5, size: float = 1.0):
 
 def draw_w2_chain(steps: int = 5):
     """The neuron unrolled over ``steps`` steps with W2 on every link, and the way the gradient
-    d y_T / d x_1 travels back (one factor W2 per link). Returns the figure. Introduced in chapter 4."""
+    d y_T / d x_1 travels back (one factor W2 per link), drawn as a dashed arrow from y_T to the
+    x_1 box. Returns the figure. Introduced in chapter 4."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path
 
-    from .diagrams import BOX, ROWS, draw_rnn_chain
+    from .diagrams import ROWS, draw_rnn_chain
 
     steps = check_steps(steps)
     fig, ax = plt.subplots(figsize=(7.0, 3.3))
@@ -452,9 +454,13 @@ def draw_w2_chain(steps: int = 5):
     centres = [box.get_x() + box.get_width() / 2 for box in boxes]
     width = boxes[0].get_width()
     top = ROWS["output"]
-    ax.add_patch(FancyArrowPatch((centres[-1] - width / 2 - 0.05, top), (centres[0], ROWS["hidden"] + BOX / 2 + 0.05),
-                                 connectionstyle="angle,angleA=0,angleB=90,rad=0.0", arrowstyle="-|>",
-                                 mutation_scale=12, linestyle="--", linewidth=1.4, color=PALETTE["vermillion"]))
+    # from y_T along the top, down the left of h_1, into the x_1 box from the left
+    left_edge = centres[0] - width / 2
+    route = Path([(centres[-1] - width / 2 - 0.05, top), (left_edge - 0.22, top),
+                  (left_edge - 0.22, ROWS["input"]), (left_edge - 0.04, ROWS["input"])],
+                 [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO])
+    ax.add_patch(FancyArrowPatch(path=route, arrowstyle="-|>", mutation_scale=12, linestyle="--",
+                                 linewidth=1.4, color=PALETTE["vermillion"], gid="gradient-arrow"))
     links = steps - 1
     ax.text((centres[0] + centres[-1]) / 2 - 0.3, top + 0.12,
             rf"$\partial y_{{{steps}}}/\partial x_1$: back across {links} links, $\times W_2$ on each $= W_2^{{{links}}}$",
