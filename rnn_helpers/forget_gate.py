@@ -33,7 +33,7 @@ from .sequences import check_sequence
 from .widgets import image_frame
 
 FLOOR = 1e-20  # the slider's plot shows values down to here; smaller ones sit on the floor, labelled
-FIGSIZE = (9.4, 3.6)  # inches; 752 px wide at FRAME_DPI, the width of the book's page
+FIGSIZE = (7.2, 4.4)  # inches; 576 px wide at FRAME_DPI, narrow and large-type enough for a phone
 FRAME_DPI = 80
 BIAS_RANGE = (-10.0, 10.0)
 
@@ -150,18 +150,21 @@ def plot_gradient_curves(curves, ax=None, title: str = ""):
 
     curves = {label: real_array(values, f"curves[{label!r}]") for label, values in curves.items()}  # check first
     if ax is None:
-        _, ax = plt.subplots(figsize=(9.0, 3.6))
+        _, ax = plt.subplots(figsize=(7.2, 4.6))  # narrow, large type: readable on a phone
     styles = ["-", "--", "-.", ":"]
     for k, (label, values) in enumerate(curves.items()):
         steps = np.arange(1, values.shape[0] + 1)
         ax.plot(steps, np.maximum(values, FLOOR), styles[k % 4], color=SERIES_COLOURS[k % len(SERIES_COLOURS)],
                 linewidth=2.0, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("step $t$ that the gradient reaches, travelling back from the last step")
-    ax.set_ylabel("gradient size")
+    ax.set_xlabel("step $t$ that the gradient reaches, back from the last", fontsize=12)
+    ax.set_ylabel("gradient size", fontsize=12)
+    ax.tick_params(labelsize=11)
     finish_line_chart(ax, title)
+    ax.title.set_fontsize(12)
     # The curves fall towards the left, so the lower right corner is the empty one.
-    ax.legend(frameon=False, fontsize=9, loc="lower right")
+    ax.legend(frameon=False, fontsize=11, loc="lower right")
+    ax.figure.tight_layout()
     return ax
 
 
@@ -364,14 +367,15 @@ class ForgetGateFigure:
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.axhline(FLOOR, color="0.6", linewidth=0.8, linestyle=":")
         ax.text(steps + 0.5, FLOOR * 1.6, f"values below {superscript_power(-20)} are drawn on this line", ha="right", va="bottom",
-                fontsize=8, color="0.35")
-        ax.set_xlabel("step $t$ of the input $x_t$")
-        ax.set_ylabel(rf"$|\partial y_{{{steps}}} / \partial x_t|$")
+                fontsize=10, color="0.35")
+        ax.set_xlabel("step $t$ of the input $x_t$", fontsize=12)
+        ax.set_ylabel(rf"$|\partial y_{{{steps}}} / \partial x_t|$", fontsize=12)
+        ax.tick_params(labelsize=11)
         handles, labels = ax.get_legend_handles_labels()
         order = [labels.index(_lstm_label(sweep, 0)), 1 - labels.index(_lstm_label(sweep, 0))]
         self.legend = ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="lower right",
-                                fontsize=9, frameon=False, bbox_to_anchor=(1.0, 0.08))
-        self.title = ax.set_title("", fontsize=11)
+                                fontsize=11, frameon=False, bbox_to_anchor=(1.0, 0.08))
+        self.title = ax.set_title("", fontsize=12)
         ax.spines[["top", "right"]].set_visible(False)
         self.show(0)
         self.figure.tight_layout()

@@ -720,55 +720,70 @@ def plot_training_losses(losses, ax=None, title: str = ""):
     return finish_line_chart(ax, title)
 
 
-def plot_gate_heatmaps(traces: dict, y, unit: int, sequence: int = 0, lines: int = 12):
-    """The gates of every unit over time for one sequence, and the memory unit's cell state.
+def plot_gate_heatmaps(traces: dict, y, unit: int, lines: int = 12):
+    """Where a trained LSTM keeps the bit: forget gates, the cell-state gap, one unit's c_t.
 
-    Top three panels: i, f, o of every unit (rows) at every step (columns, labelled with the
-    step t on every panel) for sequence ``sequence``, the memory unit's row framed; the
-    titles say which bit that sequence carried. Bottom panel: the memory unit's cell state
-    c_t over time for the first ``lines`` sequences, coloured by their answer.
+    Top panel: the forget gate f_t of every unit (rows) at every step (columns), averaged
+    over all sequences of the batch (colour scale 0 to 1). Middle panel: the *cell-state
+    gap*, the mean c_t over the sequences with bit +1 minus the mean over those with bit -1,
+    per unit and step, on a diverging scale (0 white, positive blue, negative orange, the
+    colours of the lines below): a unit that carries the bit lights up. The memory unit's row is framed in both. Bottom panel: that unit's cell state c_t
+    over time for the first ``lines`` sequences, coloured by their answer. The batch must
+    hold both answers. Drawn narrow with large type, so that it stays readable on a phone.
     Returns the figure. Introduced in chapter 5.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap
     from matplotlib.patches import Rectangle
 
     from .plots import PALETTE
 
-    steps, _, hidden = traces["c"].shape
+    steps, batch, hidden = traces["c"].shape
     target = np.asarray(y) > 0.5
-    bit = "+1" if target[sequence] else "-1"
-    fig = plt.figure(figsize=(9.4, 8.6))
-    grid = fig.add_gridspec(4, 2, width_ratios=[50, 1], height_ratios=[1, 1, 1, 1.3], wspace=0.03, hspace=0.42)
+    if target.shape != (batch,) or target.all() or not target.any():
+        raise ValueError(f"y must hold one target per sequence, shape ({batch},), with both answers; "
+                         f"got shape {target.shape} with {int(target.sum())} sequences of bit +1")
+    gap = traces["c"][:, target, :].mean(axis=1) - traces["c"][:, ~target, :].mean(axis=1)  # (T, hidden)
+    largest = float(np.abs(gap).max()) or 1.0
+    fig = plt.figure(figsize=(6.4, 8.6))
+    grid = fig.add_gridspec(3, 2, width_ratios=[30, 1], height_ratios=[1, 1, 1.15], wspace=0.05, hspace=0.5)
     axes = [fig.add_subplot(grid[0, 0])]
-    axes += [fig.add_subplot(grid[row, 0], sharex=axes[0]) for row in (1, 2, 3)]
-    names = {"i": "input gate i", "f": "forget gate f", "o": "output gate o"}
-    for ax, (key, name) in zip(axes, names.items()):
-        image = ax.imshow(traces[key][:, sequence, :].T, aspect="auto", cmap="cividis", vmin=0, vmax=1,
-                          extent=(0.5, steps + 0.5, hidden - 0.5, -0.5), interpolation="nearest")
-        ax.add_patch(Rectangle((0.5, unit - 0.5), steps, 1, fill=False, edgecolor=PALETTE["vermillion"], linewidth=1.8))
-        ax.set_ylabel("unit", fontsize=9)
-        ax.set_title(f"{name} of every unit (rows) at every step (columns), one sequence with bit {bit};"
-                     f" unit {unit} framed", fontsize=10, loc="left")
-        ax.set_yticks([0, unit, hidden - 1])
-        ax.tick_params(labelbottom=True, labelsize=8)
-    colour_bar = fig.colorbar(image, cax=fig.add_subplot(grid[0:3, 1]))
-    colour_bar.set_label("gate value", fontsize=9)
+    axes += [fig.add_subplot(grid[row, 0], sharex=axes[0]) for row in (1, 2)]
+    extent = (0.5, steps + 0.5, hidden - 0.5, -0.5)
+    # The gap's colours are those of the lines below: blue where bit +1 has the larger c_t.
+    diverging = LinearSegmentedColormap.from_list("gap", [PALETTE["orange"], "white", PALETTE["blue"]])
+    panels = [(traces["f"].mean(axis=1), "cividis", 0.0, 1.0, "forget gate $f_t$ (mean)", "$f_t$"),
+              (gap, diverging, -largest, largest, "cell-state gap, bit +1 minus bit -1", "gap")]
+    for k, (values, cmap, low, high, title, bar_label) in enumerate(panels):
+        ax = axes[k]
+        image = ax.imshow(values.T, aspect="auto", cmap=cmap, vmin=low, vmax=high, extent=extent,
+                          interpolation="nearest")
+        ax.add_patch(Rectangle((0.5, unit - 0.5), steps, 1, fill=False, edgecolor=PALETTE["vermillion"],
+                               linewidth=2.2))
+        ax.set_ylabel("unit", fontsize=12)
+        ax.set_title(title, fontsize=13, loc="left")
+        ax.set_yticks(sorted({0, unit, hidden - 1}))
+        ax.tick_params(labelbottom=True, labelsize=11)
+        colour_bar = fig.colorbar(image, cax=fig.add_subplot(grid[k, 1]))
+        colour_bar.set_label(bar_label, fontsize=12)
+        colour_bar.ax.tick_params(labelsize=10)
     ax = axes[-1]
     t = np.arange(1, steps + 1)
-    for k in range(min(lines, traces["c"].shape[1])):
+    for k in range(min(lines, batch)):
         colour, style = (PALETTE["blue"], "-") if target[k] else (PALETTE["orange"], "--")
-        ax.plot(t, traces["c"][:, k, unit], style, color=colour, linewidth=1.2)
+        ax.plot(t, traces["c"][:, k, unit], style, color=colour, linewidth=1.5)
     ax.plot([], [], "-", color=PALETTE["blue"], label="bit +1")
     ax.plot([], [], "--", color=PALETTE["orange"], label="bit -1")
     ax.axhline(0, color="0.5", linewidth=0.7)
-    ax.set_title(f"cell state $c_t$ of unit {unit}, {min(lines, traces['c'].shape[1])} sequences", fontsize=10, loc="left")
-    ax.set_ylabel("$c_t$", fontsize=9)
-    ax.set_xlabel("step $t$")
+    ax.set_title(f"cell state $c_t$ of unit {unit}", fontsize=13, loc="left")
+    ax.set_ylabel("$c_t$", fontsize=12)
+    ax.set_xlabel("step $t$", fontsize=12)
     # The panels share the x-axis, so these ticks label the steps of every panel.
     ax.set_xticks([1, *range(5, steps + 1, 5)] if steps >= 5 else list(range(1, steps + 1)))
-    ax.legend(fontsize=9, frameon=False, loc="upper left")
+    ax.tick_params(labelsize=11)
+    ax.legend(fontsize=11, frameon=False, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
-    fig.subplots_adjust(left=0.07, right=0.92, top=0.96, bottom=0.06)
+    fig.subplots_adjust(left=0.11, right=0.9, top=0.96, bottom=0.07)
     return fig
 
 

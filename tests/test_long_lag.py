@@ -347,16 +347,25 @@ def test_pictures_show_what_they_claim():
     np.testing.assert_allclose([bar.get_height() for bar in bars], expected)
     plt.close("all")
 
-    traces = lstm_gate_traces(hand_built_memory(), test_set(8, 6)[0])
-    fig = plot_gate_heatmaps(traces, test_set(8, 6)[1], unit=0, lines=6)
-    assert len(fig.axes) == 5  # i, f, o, the cell state, the colour bar
-    assert len(fig.axes[3].lines) >= 6
-    bit = "+1" if test_set(8, 6)[1][0] > 0.5 else "-1"
-    for ax in fig.axes[:3]:  # every heatmap labels its steps and says which bit its sequence carried
+    x, y = test_set(8, 6)
+    assert 0 < y.sum() < 6  # both answers, so that the gap is defined
+    traces = lstm_gate_traces(hand_built_memory(), x)
+    fig = plot_gate_heatmaps(traces, y, unit=0, lines=6)
+    assert len(fig.axes) == 5  # f, the gap, the cell state, two colour bars
+    forget, gap = fig.axes[0].images[0].get_array(), fig.axes[1].images[0].get_array()
+    np.testing.assert_allclose(forget, traces["f"].mean(axis=1).T)  # rows are units
+    plus = y > 0.5
+    expected = traces["c"][:, plus].mean(axis=1) - traces["c"][:, ~plus].mean(axis=1)
+    np.testing.assert_allclose(gap, expected.T)
+    assert gap[0, -1] > 1.8  # the hand-built unit keeps about +1 against -1
+    assert fig.axes[1].images[0].get_clim() == (-np.abs(expected).max(), np.abs(expected).max())
+    assert len(fig.axes[2].lines) >= 6
+    for ax in fig.axes[:2]:  # every heatmap labels its steps
         assert list(ax.get_xticks()) == [1, 5]
         assert all(label.get_visible() for label in ax.get_xticklabels())
-        assert f"bit {bit}" in ax.get_title(loc="left")
     plt.close(fig)
+    with pytest.raises(ValueError, match=r"with both answers"):
+        plot_gate_heatmaps(traces, np.ones(6), unit=0)
     with pytest.raises(ValueError, match=r"x must have 2 features"):
         plot_task_example(np.zeros((5, 3)), 1)
 
