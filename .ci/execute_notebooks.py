@@ -24,6 +24,15 @@ def strip_volatile_metadata(notebook) -> None:
         cell.metadata.pop("execution", None)
 
 
+def kernelspec_as_jupyterlab_writes_it(name: str = "python3") -> dict:
+    """The notebook's kernelspec as JupyterLab saves it: the installed kernel's display name
+    ("Python 3 (ipykernel)"), so that running and saving a chapter in JupyterLab changes no metadata."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(name)
+    return {"display_name": spec.display_name, "language": spec.language, "name": name}
+
+
 def execute(path: Path) -> float:
     notebook = nbformat.read(path, as_version=4)
     started = time.perf_counter()
@@ -31,6 +40,7 @@ def execute(path: Path) -> float:
                    store_widget_state=True, record_timing=False).execute()
     elapsed = time.perf_counter() - started
     strip_volatile_metadata(notebook)
+    notebook.metadata["kernelspec"] = kernelspec_as_jupyterlab_writes_it()
     nbformat.write(notebook, path)
     return elapsed
 

@@ -187,18 +187,21 @@ def open_and_run(browser, url: str):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(url)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    page.wait_for_timeout(2000)
-    page.click('.lm-MenuBar-itemLabel:text-is("Run")', timeout=30_000)  # the main menu's Run
-    try:
+    idle = """() => [...document.querySelectorAll('.jp-StatusBar-Widget, .jp-StatusBar-TextItem')]
+                    .some(e => /\\|\\s*Idle/.test(e.textContent))"""
+    for attempt in range(3):
+        # the kernel has started (the status bar says "Idle"), else Run All may be lost
+        page.wait_for_function(idle, timeout=120_000, polling=250)
+        page.wait_for_timeout(1000)
+        page.click('.lm-MenuBar-itemLabel:text-is("Run")', timeout=30_000)  # the main menu's Run
         page.click('.lm-Menu-itemLabel:text-is("Run All Cells")', timeout=30_000)
-    except Exception:
-        page.screenshot(path=str(Path(tempfile.gettempdir()) / "bench_jupyterlab_failure.png"))
-        raise
-    try:
-        page.wait_for_function(FIND_JS, timeout=300_000, polling=500)
-    except Exception:
-        page.screenshot(path=str(Path(tempfile.gettempdir()) / "bench_jupyterlab_failure.png"), full_page=True)
-        raise
+        try:
+            page.wait_for_function(FIND_JS, timeout=240_000, polling=500)
+            break
+        except Exception:
+            page.screenshot(path=str(Path(tempfile.gettempdir()) / "bench_jupyterlab_failure.png"))
+            if attempt == 2:
+                raise
     page.wait_for_timeout(1500)  # let the first picture settle
     return page
 
