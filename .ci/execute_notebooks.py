@@ -4,11 +4,15 @@ Usage: python .ci/execute_notebooks.py [notebook.ipynb ...]   (default: every no
 
 Outputs are never edited by hand; this is the one command that writes them. It keeps the
 widget state (so sliders work on the website and in nbviewer) and strips the per-run
-metadata (execution timestamps) that would make every run differ.
+metadata (execution timestamps) that would make every run differ: widget model ids are
+renamed after the order the widgets were made in, and the kernelspec is written as
+JupyterLab writes it, so executing an unchanged chapter, or running and saving it in
+JupyterLab, changes no metadata.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -33,6 +37,15 @@ def kernelspec_as_jupyterlab_writes_it(name: str = "python3") -> dict:
     return {"display_name": spec.display_name, "language": spec.language, "name": name}
 
 
+def stable_widget_ids(text: str, name: str, state: dict) -> str:
+    """``text`` with every widget model id replaced by one that depends only on the chapter and the
+    order in which its cells made the widgets (ipywidgets draws random ids on every run), so that
+    executing an unchanged chapter again writes the same file."""
+    for k, model_id in enumerate(state):
+        text = text.replace(model_id, hashlib.md5(f"{name}:{k}".encode()).hexdigest())
+    return text
+
+
 def execute(path: Path) -> float:
     notebook = nbformat.read(path, as_version=4)
     started = time.perf_counter()
@@ -41,7 +54,8 @@ def execute(path: Path) -> float:
     elapsed = time.perf_counter() - started
     strip_volatile_metadata(notebook)
     notebook.metadata["kernelspec"] = kernelspec_as_jupyterlab_writes_it()
-    nbformat.write(notebook, path)
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    path.write_text(stable_widget_ids(nbformat.writes(notebook) + "\n", path.name, state), encoding="utf-8")
     return elapsed
 
 
