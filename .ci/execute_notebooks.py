@@ -13,6 +13,8 @@ JupyterLab, changes no metadata.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -37,11 +39,32 @@ def kernelspec_as_jupyterlab_writes_it(name: str = "python3") -> dict:
     return {"display_name": spec.display_name, "language": spec.language, "name": name}
 
 
-def stable_widget_ids(text: str, name: str, state: dict) -> str:
-    """``text`` with every widget model id replaced by one that depends only on the chapter and the
-    order in which its cells made the widgets (ipywidgets draws random ids on every run), so that
-    executing an unchanged chapter again writes the same file."""
-    for k, model_id in enumerate(state):
+def stable_widget_ids(notebook, name: str) -> str:
+    """The notebook as text with every widget model id replaced by one that depends only on the
+    chapter and where the model sits (ipywidgets draws random ids on every run, and the order in
+    which a kernel's messages arrive may vary), so that executing an unchanged chapter again
+    writes the same file. Models are numbered in the order they are reached from the cells'
+    outputs, each model's references followed in the order of its (sorted) keys; models no
+    output reaches come after, ordered by their content."""
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    state = state.get("state", {})
+    order: list[str] = []
+
+    def visit(model_id: str) -> None:
+        if model_id in state and model_id not in order:
+            order.append(model_id)
+            for reference in re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(state[model_id], sort_keys=True)):
+                visit(reference)
+
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view:
+                visit(view["model_id"])
+    rest = [model_id for model_id in state if model_id not in order]
+    rest.sort(key=lambda m: re.sub(r"[0-9a-f]{32}", "", json.dumps(state[m], sort_keys=True)))
+    text = nbformat.writes(notebook) + "\n"
+    for k, model_id in enumerate(order + rest):
         text = text.replace(model_id, hashlib.md5(f"{name}:{k}".encode()).hexdigest())
     return text
 
@@ -54,8 +77,7 @@ def execute(path: Path) -> float:
     elapsed = time.perf_counter() - started
     strip_volatile_metadata(notebook)
     notebook.metadata["kernelspec"] = kernelspec_as_jupyterlab_writes_it()
-    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
-    path.write_text(stable_widget_ids(nbformat.writes(notebook) + "\n", path.name, state), encoding="utf-8")
+    path.write_text(stable_widget_ids(notebook, path.name), encoding="utf-8")
     return elapsed
 
 
