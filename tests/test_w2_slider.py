@@ -3,6 +3,7 @@
 import math
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,3 +243,31 @@ def test_latch_figure_draws_every_trial_on_its_own_side():
     plt.close(fig)
     with pytest.raises(ValueError, match="shown must be a whole number"):
         plot_latch(shown=0)
+
+
+CHAPTERS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name[:2])
+def test_chapters_hold_the_kernelspec_jupyterlab_writes(path):
+    """JupyterLab saves the kernel's own display name; with it committed, run and save churns nothing."""
+    import json
+
+    assert json.loads(path.read_text(encoding="utf-8"))["metadata"]["kernelspec"] == {
+        "display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def test_committed_live_explorer_says_it_needs_a_kernel():
+    """What JupyterLab shows before the cell has run: as text (untrusted) and as saved widgets."""
+    import json
+
+    chapter = json.loads((CHAPTERS[0].parent / "04_vanishing_gradients.ipynb").read_text(encoding="utf-8"))
+    cell = next(c for c in chapter["cells"] if "live_w2_explorer(" in "".join(c["source"]))
+    (output,) = cell["outputs"]
+    assert "".join(output["data"]["text/plain"]) == KERNEL_NEEDED
+    state = chapter["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    box = state[output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]]["state"]
+    notice, controls, picture = (state[child.removeprefix("IPY_MODEL_")]["state"] for child in box["children"])
+    assert KERNEL_NEEDED in "".join(notice["value"]) and picture["value"] == ""
+    for hidden in (controls, picture):
+        assert state[hidden["layout"].removeprefix("IPY_MODEL_")]["state"]["display"] == "none"
