@@ -63,10 +63,11 @@ def stable_widget_ids(notebook, name: str) -> str:
                 visit(view["model_id"])
     rest = [model_id for model_id in state if model_id not in order]
     rest.sort(key=lambda m: re.sub(r"[0-9a-f]{32}", "", json.dumps(state[m], sort_keys=True)))
-    text = nbformat.writes(notebook) + "\n"
+    text = nbformat.writes(notebook)
     for k, model_id in enumerate(order + rest):
         text = text.replace(model_id, hashlib.md5(f"{name}:{k}".encode()).hexdigest())
-    return text
+    # written again so that the keys are sorted by the new ids, as nbformat and JupyterLab write them
+    return nbformat.writes(nbformat.reads(text, as_version=4)) + "\n"
 
 
 def execute(path: Path) -> float:
