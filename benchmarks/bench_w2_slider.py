@@ -8,11 +8,11 @@ A measurement, not a test: it prints a markdown table and never fails on a numbe
    build in a fresh process (figure set-up and font loading included) and the median of the
    following builds; per frame and in total.
 2. The live explorer (``LiveExplorer``, what a running kernel does when a slider moves): the
-   time from setting a control's value to the new picture and caption being in the widgets,
+   time from setting a control's value to the new picture (an inline SVG) and caption being in the widget,
    median and 90th percentile over ``--moves`` moves of W2, over moves of T to a value not
    drawn before (the bars for that T are made), over moves of T back to a value drawn before,
    and over moves of x_1's size. The notebook's messaging to the browser comes on top and is
-   not measured here.
+   not measured here: benchmarks/bench_jupyterlab.py measures key press to picture in JupyterLab.
 3. Page weight: the bytes of the 26 frames as embedded in the page (HTML with base64 PNGs),
    the chapter notebook, and, if the site has been built, the chapter's HTML page.
 4. If the site is built and Chromium is installed: on the static page, for 20 arrow-key
@@ -53,6 +53,7 @@ def live_response_times(moves: int) -> dict[str, list[float]]:
     from rnn_helpers.w2_slider import LiveExplorer
 
     explorer = LiveExplorer(w2=1.0, steps=5, size=1.0)
+    explorer.start()  # what the front end's first view of the widget sets off
     times = {"W2": [], "T, to a new value": [], "T, back to a value seen before": [], "x1": []}
     values = [round(0.05 * k, 2) for k in range(51)]
     for i in range(moves):
