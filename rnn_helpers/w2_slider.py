@@ -508,10 +508,11 @@ class LiveExplorer:
     ``KERNEL_NEEDED``: that is what a saved notebook holds, so a notebook opened without a kernel
     (or untrusted, as text) says that the cell must run instead of showing a picture that no
     slider can change. The front end reports each view of the widget (``_view_count``); the first
-    report brings up the sliders and the picture.
+    report brings up the sliders and the picture. A "Show the explorer" button under the sentence
+    does the same, for a front end that does not report its views.
 
     Uses only widgets that exist in ipywidgets 7 and 8 (FloatSlider, IntSlider, FloatLogSlider,
-    HTML, VBox, HBox). Introduced in chapter 4.
+    HTML, Button, VBox, HBox). Introduced in chapter 4.
     """
 
     def __init__(self, w2: float = 1.0, steps: int = 5, size: float = 1.0):
@@ -529,7 +530,10 @@ class LiveExplorer:
         self.notice = widgets.HTML(value=f'<p class="live-notice">{KERNEL_NEEDED}</p>')
         self.controls = widgets.HBox([self.w2, self.steps, self.size], layout=hidden)
         self.picture = widgets.HTML(layout=widgets.Layout(display="none", max_width="100%"))
-        self.widget = _KernelNeeded([self.notice, self.controls, self.picture])
+        # In case a front end never reports its views: a click shows the explorer all the same.
+        self.start_button = widgets.Button(description="Show the explorer", tooltip="needs a running kernel")
+        self.start_button.on_click(lambda _button: self.start())
+        self.widget = _KernelNeeded([self.notice, self.start_button, self.controls, self.picture])
         self.widget._view_count = 0  # the front end counts the views it shows (ipywidgets 7 and 8)
         self.widget.observe(self._on_view, names="_view_count")
         for control in (self.w2, self.steps, self.size):
@@ -547,6 +551,7 @@ class LiveExplorer:
         self.picture.layout.display = None
         self.controls.layout.display = None
         self.notice.layout.display = "none"
+        self.start_button.layout.display = "none"
 
     def _on_change(self, _change) -> None:
         if self.live:

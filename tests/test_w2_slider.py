@@ -161,6 +161,15 @@ def test_live_explorer_says_it_needs_a_kernel_until_a_front_end_shows_it():
     explorer.widget._view_count = 1  # what the front end sends when it shows the widget
     assert "W₂ = 1.50,  T = 12" in explorer.picture.value
     assert explorer.notice.layout.display == "none" and explorer.controls.layout.display is None
+    assert explorer.start_button.layout.display == "none"
+
+
+def test_live_explorer_starts_on_its_button_where_views_are_not_reported():
+    explorer = LiveExplorer(w2=0.5, steps=7, size=1.0)
+    assert explorer.picture.value == "" and explorer.start_button.layout.display is None
+    explorer.start_button.click()
+    assert "W₂ = 0.50,  T = 7" in explorer.picture.value and explorer.controls.layout.display is None
+    assert explorer.notice.layout.display == "none" and explorer.start_button.layout.display == "none"
 
 
 def test_live_explorer_speaks_the_books_notation():
@@ -267,7 +276,9 @@ def test_committed_live_explorer_says_it_needs_a_kernel():
     assert "".join(output["data"]["text/plain"]) == KERNEL_NEEDED
     state = chapter["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     box = state[output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]]["state"]
-    notice, controls, picture = (state[child.removeprefix("IPY_MODEL_")]["state"] for child in box["children"])
+    notice, button, controls, picture = (state[child.removeprefix("IPY_MODEL_")]["state"]
+                                         for child in box["children"])
     assert KERNEL_NEEDED in "".join(notice["value"]) and picture["value"] == ""
+    assert button["description"] == "Show the explorer"
     for hidden in (controls, picture):
         assert state[hidden["layout"].removeprefix("IPY_MODEL_")]["state"]["display"] == "none"
