@@ -96,7 +96,8 @@ def reading_summary(step: int, sentences: Mapping[str, Sequence[str]], vocab: Vo
 
 
 def reading_slider(sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, params):
-    """A slider over the number of words read, showing ``reading_figure`` for each (precomputed).
+    """A slider over the number of words read, showing ``reading_figure`` for each (precomputed);
+    it opens at one word.
 
     Introduced in chapter 1.
     """
@@ -109,4 +110,4 @@ def reading_slider(sentences: Mapping[str, Sequence[str]], vocab: Vocabulary, pa
                f"hidden-state values below.")
         frames.append(image_frame(png, alt, reading_summary(step, sentences, vocab, params)))
     plt.close(fig)
-    return frame_slider(frames, [str(step) for step in range(1, length + 1)], "Words read", start=length - 1)
+    return frame_slider(frames, [str(step) for step in range(1, length + 1)], "Words read", start=0)

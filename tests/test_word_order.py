@@ -56,7 +56,7 @@ def test_slider_has_one_frame_per_word_and_leaves_no_figure_open():
     plt.close("all")
     slider = reading_slider(SENTENCES, VOCAB, PARAMS)
     control = slider.children[0]
-    assert list(control.options) == ["1", "2", "3", "4"] and control.value == "4"
+    assert list(control.options) == ["1", "2", "3", "4"] and control.value == "1"
     assert plt.get_fignums() == []
 
 
