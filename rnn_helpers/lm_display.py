@@ -234,11 +234,20 @@ def guess_lines(text: str, probs, vocab, width: int = 72) -> str:
 
 
 def wrap_text(text: str, width: int = 84) -> str:
-    """``text`` with every line longer than ``width`` broken into pieces of ``width`` characters
-    (line ends kept), so that printed samples fit the book's 84-character output box."""
+    """``text`` with every line longer than ``width`` broken at its last space within ``width``
+    characters (the space dropped), or after ``width`` characters where a piece has no space;
+    line ends kept, so that printed samples fit the book's 84-character output box."""
     lines = []
     for line in text.split("\n"):
-        lines += [line[i:i + width] for i in range(0, len(line), width)] or [""]
+        while len(line) > width:
+            cut = line.rfind(" ", 1, width + 1)  # a space at index 1..width
+            if cut > 0 and line[:cut].strip():
+                lines.append(line[:cut])
+                line = line[cut + 1:]
+            else:
+                lines.append(line[:width])
+                line = line[width:]
+        lines.append(line)
     return "\n".join(lines)
 
 

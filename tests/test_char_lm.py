@@ -282,3 +282,13 @@ def test_generate_several_temperatures_side_by_side():
     assert [len(t) for t in texts] == [12, 12]
     with pytest.raises(ValueError, match="temperature"):
         generate(model, vocab, "ab", 3, temperature=[1.0, float("nan")])
+
+
+def test_wrap_text_breaks_at_spaces_and_fits_the_width():
+    from rnn_helpers.lm_display import wrap_text
+
+    assert wrap_text("the step of the layer", width=10) == "the step\nof the\nlayer"
+    assert wrap_text("abcdefghijkl", width=5) == "abcde\nfghij\nkl"
+    assert wrap_text("    indented code\n\nx", width=12) == "    indented\ncode\n\nx"
+    text = "torch.nn.Linear " * 20 + "\n" + "x" * 200
+    assert all(len(line) <= 84 for line in wrap_text(text).split("\n"))
