@@ -762,7 +762,9 @@ def plot_gate_heatmaps(traces: dict, y, unit: int, lines: int = 12):
                                linewidth=2.2))
         ax.set_ylabel("unit", fontsize=12)
         ax.set_title(title, fontsize=13, loc="left")
-        ax.set_yticks(sorted({0, unit, hidden - 1}))
+        # A tick every 4 units, and on the framed unit (the neighbour ticks next to it are dropped).
+        ticks = {t for t in range(0, hidden, 4) if abs(t - unit) > 1} | {0, unit, hidden - 1}
+        ax.set_yticks(sorted(ticks))
         ax.tick_params(labelbottom=True, labelsize=11)
         colour_bar = fig.colorbar(image, cax=fig.add_subplot(grid[k, 1]))
         colour_bar.set_label(bar_label, fontsize=12)
