@@ -153,7 +153,7 @@ def plot_predictions(probs, tokens: Sequence[str], inputs: Sequence[str], target
 
 def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str], targets: Sequence[str],
                       titles: Sequence[str], dpi: int = 80, ruler: Sequence[str] | None = None,
-                      ruler_name: str = "") -> list[bytes]:
+                      ruler_name: str = "", columns: int | None = None) -> list[bytes]:
     """PNG pictures of ``plot_predictions`` for a series of predictions, e.g. during training.
 
     ``probs_series`` is a list of K arrays of shape (T, V) and ``titles`` K strings. The
@@ -162,7 +162,9 @@ def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str]
     many times faster than drawing K figures. ``ruler`` (K strings, optional) adds a row under
     the charts, ``ruler_name`` followed by every frame's label, with frame k's label marked:
     a slider whose positions are evenly spaced but whose values are not (0, 1, 2, 4, 8, ...)
-    then shows every value and which one is on screen. Introduced in chapter 3.
+    then shows every value and which one is on screen. ``columns`` (optional) puts the T
+    charts in rows of that many, for a picture that stays readable on a narrow screen.
+    Introduced in chapter 3.
     """
     from PIL import Image
 
@@ -172,7 +174,9 @@ def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str]
         raise ValueError(f"probs_series and titles must be non-empty and of the same length; got {len(probs_series)} and {len(titles)}")
     if ruler is not None and len(ruler) != len(titles):
         raise ValueError(f"ruler must have one label per frame ({len(titles)}); got {len(ruler)}")
-    figure = _PredictionFigure(tokens, inputs, targets, ruler=ruler, ruler_name=ruler_name)
+    if columns is not None and (int(columns) != columns or columns < 1):
+        raise ValueError(f"columns must be a positive whole number or None; got {columns!r}")
+    figure = _PredictionFigure(tokens, inputs, targets, ruler=ruler, ruler_name=ruler_name, columns=columns)
     fig, canvas = figure.fig, figure.fig.canvas
     fig.set_dpi(dpi)
     moving = [bar for bars in figure.bars for bar in bars] + figure.labels + [figure.title] + figure.ruler
@@ -197,7 +201,7 @@ def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str]
 class _PredictionFigure:
     """The bar charts of ``plot_predictions``, built once, redrawn for new probabilities."""
 
-    def __init__(self, tokens, inputs, targets, ruler=None, ruler_name=""):
+    def __init__(self, tokens, inputs, targets, ruler=None, ruler_name="", columns=None):
         import matplotlib.pyplot as plt
 
         from .plots import PALETTE
@@ -205,8 +209,15 @@ class _PredictionFigure:
         self.tokens, self.inputs, self.targets = list(tokens), list(inputs), list(targets)
         steps = len(self.inputs)
         extra = 0.0 if ruler is None else 0.35
-        self.fig, axes = plt.subplots(1, steps, figsize=(1.55 * steps + 0.4, 2.8 + extra), sharey=True)
-        self.axes = np.atleast_1d(axes)
+        per_row = steps if columns is None else min(int(columns), steps)
+        rows = -(-steps // per_row)
+        legend_lines = 1 if per_row == steps else 2
+        extra += 0.15 * (legend_lines - 1)
+        self.fig, axes = plt.subplots(rows, per_row, sharey=True, squeeze=False,
+                                      figsize=(1.55 * per_row + 0.4, 2.45 * rows + 0.35 + extra))
+        for ax in axes.ravel()[steps:]:
+            ax.set_visible(False)
+        self.axes = axes.ravel()[:steps]
         self.correct = [self.tokens.index(target) if target in self.tokens else 0 for target in self.targets]
         self.bars, self.labels, self.ruler = [], [], []
         for t, ax in enumerate(self.axes):
@@ -218,17 +229,19 @@ class _PredictionFigure:
             ax.set_ylim(0, 1.12)
             ax.set_title(f"read {self.inputs[t]!r}", fontsize=10)
             ax.spines[["top", "right"]].set_visible(False)
-        self.axes[0].set_ylabel("p(next character)")
+        for ax in axes[:, 0]:
+            ax.set_ylabel("p(next character)")
         self.title = self.fig.suptitle(" ", fontsize=11)
         bottom = 0.02 if ruler is None else 0.02 + extra / self.fig.get_figheight()
-        self.fig.text(0.5, bottom, "blue bar: the correct next character (its probability above it); "
-                      "grey bars: the other characters", ha="center", va="bottom", fontsize=9, color="0.25")
+        self.fig.text(0.5, bottom, "blue bar: the correct next character (its probability above it);"
+                      + ("\n" if legend_lines > 1 else " ") + "grey bars: the other characters", ha="center", va="bottom", fontsize=9, color="0.25")
         if ruler is not None:
             self.fig.text(0.02, 0.03, ruler_name, ha="left", va="bottom", fontsize=10, color="0.25")
             for k, label in enumerate(ruler):
                 x = 0.18 + 0.78 * k / max(len(ruler) - 1, 1)
                 self.ruler.append(self.fig.text(x, 0.03, str(label), ha="center", va="bottom", fontsize=10))
-        self.fig.tight_layout(rect=(0, (bottom * self.fig.get_figheight() + 0.22) / self.fig.get_figheight(), 1, 1))
+        legend_height = 0.22 + 0.15 * (legend_lines - 1)
+        self.fig.tight_layout(rect=(0, (bottom * self.fig.get_figheight() + legend_height) / self.fig.get_figheight(), 1, 1))
 
     def draw(self, probs, title: str = "", position: int | None = None):
         prediction_table(probs, self.tokens, self.inputs, self.targets)  # checks shapes and tokens

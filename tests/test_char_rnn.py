@@ -257,6 +257,30 @@ def test_prediction_frames_give_one_png_per_step_of_training_and_differ():
         prediction_frames([series[0][:4]], VOCAB.tokens, list("Pleas"), list("lease"), ["a"])
 
 
+def test_prediction_frames_in_rows_for_narrow_screens():
+    import io
+
+    import matplotlib
+    from PIL import Image
+
+    matplotlib.use("Agg")
+    from rnn_helpers.training import prediction_frames
+
+    rng = np.random.default_rng(0)
+    series = [rng.dirichlet(np.ones(5), 5) for _ in range(2)]
+    sizes = {}
+    for columns in (None, 3):
+        pngs = prediction_frames(series, VOCAB.tokens, list("Pleas"), list("lease"), ["a", "b"],
+                                 dpi=40, ruler=["0", "1"], ruler_name="updates:", columns=columns)
+        assert len(pngs) == 2 and len(set(pngs)) == 2
+        sizes[columns] = Image.open(io.BytesIO(pngs[0])).size
+    (wide_w, wide_h), (grid_w, grid_h) = sizes[None], sizes[3]
+    assert grid_w < wide_w and grid_h > wide_h        # narrower and taller: two rows of charts
+    for bad in (0, 2.5, -1):
+        with pytest.raises(ValueError, match=r"columns must be a positive whole number"):
+            prediction_frames(series, VOCAB.tokens, list("Pleas"), list("lease"), ["a", "b"], columns=bad)
+
+
 def test_prediction_frames_ruler_marks_each_frames_value():
     import matplotlib
 
