@@ -46,6 +46,26 @@ def test_shapes_compute_what_they_say():
     np.testing.assert_allclose(one_to_many(xs[0], PARAMS, READOUT, 3), read_out(h_free, READOUT))
 
 
+def torch_rnn(params):
+    input_size, hidden = params["weight_ih"].shape[1], params["weight_hh"].shape[0]
+    module = torch.nn.RNN(input_size, hidden).double()
+    with torch.no_grad():
+        for key, value in params.items():
+            getattr(module, f"{key}_l0").copy_(torch.from_numpy(value))
+    return module
+
+
+def test_encode_decode_computes_torchs_encoder_then_decoder():
+    """Values, not shapes: torch's encoder reads xs, its last state starts torch's decoder on zeros."""
+    xs = np.random.default_rng(5).normal(size=(4, 3))
+    decoder = init_rnn_params(1, 5, seed=3)
+    with torch.no_grad():
+        _, h_last = torch_rnn(PARAMS)(torch.from_numpy(xs))
+        h_dec, _ = torch_rnn(decoder)(torch.zeros(7, 1, dtype=torch.float64), h_last)
+    expected = h_dec.numpy() @ READOUT["weight"].T + READOUT["bias"]
+    np.testing.assert_allclose(encode_decode(xs, PARAMS, decoder, READOUT, steps=7), expected, rtol=1e-12, atol=1e-14)
+
+
 def test_encoder_state_reaches_the_decoder():
     xs = np.random.default_rng(2).normal(size=(4, 3))
     decoder = init_rnn_params(1, 5, seed=3)

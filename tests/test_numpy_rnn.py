@@ -78,7 +78,10 @@ def test_omitted_h0_means_zeros_and_gets_a_gradient():
     h_default, cache = rnn_forward(x, params)
     h_zero, _ = rnn_forward(x, params, np.zeros_like(h0))
     np.testing.assert_array_equal(h_default, h_zero)
-    assert rnn_backward(dh, cache)["h0"].shape == h0.shape
+    # the gradient into the omitted h0 is the one torch gives a zero h0 (a value, not a shape)
+    expected_h, expected = autograd_rnn(x, params, np.zeros_like(h0), "tanh", dh)
+    np.testing.assert_allclose(rnn_backward(dh, cache)["h0"], expected["h0"], rtol=1e-9, atol=1e-12)
+    assert np.any(expected["h0"] != 0)
 
 
 def test_params_from_torch_round_trip():
@@ -89,8 +92,11 @@ def test_params_from_torch_round_trip():
         "weight_ih": (5, 3), "weight_hh": (5, 5), "bias_ih": (5,), "bias_hh": (5,)}
     assert all(v.dtype == np.float64 for v in params.values())
     x = np.random.default_rng(0).normal(size=(4, 3))
+    # float32 -> float64 is exact, so the copy holds the module's numbers exactly
+    for key, value in params.items():
+        np.testing.assert_array_equal(value, getattr(module, f"{key}_l0").detach().double().numpy())
     expected, _ = module.double()(torch.from_numpy(x))
-    np.testing.assert_allclose(rnn_forward(x, params)[0], expected.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(rnn_forward(x, params)[0], expected.detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_params_from_torch_without_bias_gives_zero_biases():
