@@ -1,5 +1,7 @@
 """The chapter-1 helpers: initialisation, the four sequence shapes, the previous-frame memory."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -90,3 +92,17 @@ def test_previous_frame_rnn_recovers_speed():
     np.testing.assert_allclose(speeds_from_frames(running)[1:], 3.0)
     with pytest.raises(ValueError, match=r"positions must be 1-D"):
         speeds_from_frames(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    "positions, error, message",
+    [
+        (np.zeros((2, 2)), ValueError, "positions must be 1-D (T,) positions, one per frame; got shape (2, 2) (2-D)"),
+        ([], ValueError, "positions is empty; give at least one frame's position"),
+        (["a"], TypeError, "positions must hold real numbers (int or float), got an array of dtype <U1"),
+    ],
+)
+def test_speeds_from_frames_says_exactly_what_is_wrong(positions, error, message):
+    """The whole message, not a part of it: the reader sees it."""
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        speeds_from_frames(positions)
