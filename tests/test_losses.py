@@ -113,3 +113,19 @@ def test_logits_of_the_wrong_dimension_get_the_whole_message():
     message = "logits must be 2-D (N, V): one row of V scores per prediction; got shape (3,) (1-D)"
     with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
         softmax_cross_entropy(np.zeros(3), [0])
+
+
+def test_softmax_of_one_row_and_of_a_batch_of_rows_is_torchs():
+    z = np.random.default_rng(4).normal(0, 3, size=(2, 3, 5))
+    for logits in (z[0, 0], z[0], z):  # (V,), (N, V), (B, N, V): along the last axis
+        np.testing.assert_allclose(softmax(logits), torch.softmax(torch.tensor(logits), -1).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("logits, error, message", [
+    ("abc", TypeError, "logits must be a numpy array of real numbers, got str"),
+    (np.zeros((2, 0)), ValueError, "logits must have at least one score in its last axis; got shape (2, 0)"),
+    (3.0, ValueError, "logits must have at least one score in its last axis; got shape ()"),
+])
+def test_softmax_says_exactly_what_is_wrong(logits, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        softmax(logits)
