@@ -119,6 +119,9 @@ def test_softmax_of_one_row_and_of_a_batch_of_rows_is_torchs():
     z = np.random.default_rng(4).normal(0, 3, size=(2, 3, 5))
     for logits in (z[0, 0], z[0], z):  # (V,), (N, V), (B, N, V): along the last axis
         np.testing.assert_allclose(softmax(logits), torch.softmax(torch.tensor(logits), -1).numpy(), rtol=1e-12)
+    # each row subtracts its own maximum: a shift by the largest score of all would underflow row 2
+    logits = np.array([[1000.0, 1001.0], [0.0, 1.0]])
+    np.testing.assert_allclose(softmax(logits), torch.softmax(torch.tensor(logits), -1).numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("logits, error, message", [
