@@ -1,6 +1,7 @@
 """rnn_forward / rnn_backward against torch.nn.RNN, torch autograd and finite differences."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -175,3 +176,29 @@ def test_a_good_cache_passes_the_check_unchanged():
     assert check_cache(cache, "rnn") is cache
     lstm_cache = lstm_forward(np.zeros((2, 3)), small(gates=4))[2]
     assert check_cache(lstm_cache, "lstm") is lstm_cache
+
+
+OPPOSITE = np.array([[1e150, 1e150], [1e150, -1e150]])  # a product with h or dh overflows, and inf - inf
+
+
+@pytest.mark.parametrize("call, where", [
+    (lambda: rnn_forward(np.array([[1e200, 1e200]]), small(inputs=2, weight_ih=OPPOSITE * 1e50), nonlinearity="linear"),
+     "rnn_forward"),
+    (lambda: rnn_forward(np.zeros((2, 2)), small(inputs=2, weight_hh=OPPOSITE * 1e50), h0=np.full(2, 1e200),
+                         nonlinearity="linear"), "rnn_forward"),
+    # the backward loop: dh @ W_hh overflows (and gives inf - inf)
+    (lambda: rnn_backward(np.full((2, 2), 1e200),
+                          rnn_forward(np.full((2, 2), 1e-10), small(inputs=2, weight_hh=OPPOSITE), nonlinearity="linear")[1]),
+     "rnn_backward"),
+    # the gradients of the weights: sum over t of dpre_t x_t overflows (and gives inf - inf)
+    (lambda: rnn_backward(np.array([[1e200, 1e200], [-1e200, -1e200]]),
+                          rnn_forward(np.full((2, 2), 1e200), small(inputs=2, weight_ih=np.full((2, 2), 1e-10),
+                                                                    weight_hh=np.zeros((2, 2))), nonlinearity="linear")[1]),
+     "rnn_backward"),
+])
+def test_overflow_is_one_clear_error_and_no_numpy_warning(call, where):
+    """numpy's own RuntimeWarning ("overflow encountered in matmul") is silenced; our error names the step."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FloatingPointError, match=f"^{where} overflowed float64"):
+            call()
