@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnn_helpers import lstm_forward, params_from_torch, rnn_backward, rnn_forward
-from rnn_helpers.numpy_rnn import check_cache, check_rnn_params
+from rnn_helpers.numpy_rnn import check_cache, check_no_overflow, check_rnn_params
 from reference import autograd_rnn, finite_difference, module_with_params, random_params
 
 SHAPES = [  # (T, batch or None, input, hidden)
@@ -122,6 +122,12 @@ BIG_INPUT = small(weight_ih=np.array([[1e10, 0, 0], [0, 0, 0]]))
 
 
 @pytest.mark.parametrize("call, error, message", [
+    (lambda: check_rnn_params({"weight_ih": 1}, name="encoder_params"), ValueError,
+     "encoder_params must have exactly the keys ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']; "
+     "missing ['weight_hh', 'bias_ih', 'bias_hh']"),
+    (lambda: check_no_overflow(np.array([[1.0, 2.0], [np.inf, 0.0]]), "my_step"), FloatingPointError,
+     "my_step overflowed float64 at step t = 2 of 2: the state became NaN or infinite. "
+     "The inputs or weights are far too large (scale x or the weights down)"),
     (lambda: check_rnn_params(small(weight_hh=np.ones((3, 2)))), ValueError,
      "params['weight_hh'] must be 2-D of shape (1*hidden, hidden); got (3, 2)"),
     (lambda: check_rnn_params(small(weight_hh=np.ones(4))), ValueError,
