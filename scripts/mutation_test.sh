@@ -8,8 +8,10 @@
 # mutmut (configured in pyproject.toml, [tool.mutmut]) copies the package and the tests into
 # ./mutants/, changes one thing in the code at a time (a mutant), and runs the unit tests that
 # reach the changed function; a mutant is killed when one of them fails. Results are kept in
-# ./mutants/ between runs: a second run tests only mutants of changed functions. Inspect a
-# survivor with `.venv/bin/mutmut show NAME`, rerun one with `.venv/bin/mutmut run NAME`.
+# ./mutants/ between runs: a run without modules tests only mutants not yet checked (or of
+# changed functions); naming modules reruns all of theirs. Inspect a survivor with
+# `.venv/bin/mutmut show NAME`, rerun one with `.venv/bin/mutmut run NAME`. Equivalent
+# mutants are listed, each with its reason, in tests/mutation_equivalents.md.
 # It runs niced with one worker (set MUTMUT_WORKERS for more), so the machine stays usable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
