@@ -106,3 +106,37 @@ def test_speeds_from_frames_says_exactly_what_is_wrong(positions, error, message
     """The whole message, not a part of it: the reader sees it."""
     with pytest.raises(error, match="^" + re.escape(message) + "$"):
         speeds_from_frames(positions)
+
+
+DECODER = init_rnn_params(1, 5, seed=3)
+KEYS = "must have exactly the keys ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']; missing ['weight_hh', 'bias_ih', 'bias_hh']"
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: read_out("abc", READOUT), TypeError, "h must be a numpy array of real numbers, got str"),
+    (lambda: read_out(2.0, READOUT), ValueError, "h must be hidden states of shape (..., hidden); got a single number 2.0"),
+    (lambda: read_out(np.zeros((2, 5)), {"weight": np.zeros((2, 5))}), ValueError,
+     "readout must have exactly the keys ['weight', 'bias']; missing ['bias']"),
+    (lambda: read_out(np.zeros((2, 5)), {"weight": np.zeros((2, 5)), "bias": np.zeros(3)}), ValueError,
+     "readout['bias'] must have shape (2,); got (3,)"),
+    (lambda: one_to_one("abc", PARAMS, READOUT), TypeError, "x must be a numpy array of real numbers, got str"),
+    (lambda: one_to_many(np.zeros(3), PARAMS, READOUT, True), ValueError, "steps must be a positive integer; got True"),
+    (lambda: one_to_many(np.zeros(3), PARAMS, READOUT, 2.0), ValueError, "steps must be a positive integer; got 2.0"),
+    (lambda: encode_decode(np.zeros((2, 3)), {"weight_ih": 1}, DECODER, READOUT, 2), ValueError, "encoder_params " + KEYS),
+    (lambda: encode_decode(np.zeros((2, 3)), PARAMS, {"weight_ih": 1}, READOUT, 2), ValueError, "decoder_params " + KEYS),
+    (lambda: encode_decode(np.zeros((2, 3)), PARAMS, DECODER, READOUT, 1.5), ValueError, "steps must be a positive integer; got 1.5"),
+    (lambda: encode_decode(np.zeros((2, 3)), PARAMS, DECODER, READOUT, 0), ValueError, "steps must be a positive integer; got 0"),
+    (lambda: encode_decode(np.zeros((2, 3)), PARAMS, DECODER, READOUT, np.True_), ValueError,
+     "steps must be a positive integer; got np.True_"),
+])
+def test_sequence_shapes_say_exactly_what_is_wrong(call, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call()
+
+
+def test_one_step_is_enough():
+    xs = np.random.default_rng(6).normal(size=(4, 3))
+    assert one_to_many(xs[0], PARAMS, READOUT, 1).shape == (1, 2)
+    np.testing.assert_allclose(one_to_many(xs[0], PARAMS, READOUT, 1)[0], one_to_one(xs[0], PARAMS, READOUT))
+    assert encode_decode(xs, PARAMS, DECODER, READOUT, 1).shape == (1, 2)
+    assert encode_decode(xs, PARAMS, DECODER, READOUT, np.int64(2)).shape == (2, 2)
