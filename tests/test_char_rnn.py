@@ -155,6 +155,22 @@ def test_sampling_is_reproducible_with_a_seed():
     assert len({generate(params, VOCAB, "P", 20, mode="sample", seed=s) for s in range(5)}) > 1
 
 
+def test_sampling_draws_each_character_from_the_predicted_distribution():
+    """Values: replay the draws with the probabilities of the whole text read at once."""
+    params = init_char_rnn(5, 10, 1)
+    text = generate(params, VOCAB, "Pl", 20, mode="sample", seed=3)
+    probs, _, _ = char_rnn_forward(VOCAB.one_hot(text[:-1]), params)
+    rng = np.random.default_rng(3)
+    replay = [VOCAB.decode([int(rng.choice(5, p=probs[t]))])[0] for t in range(1, len(text) - 1)]
+    assert "".join(replay) == text[2:]
+    # over many seeds the first drawn character follows p(. | "P") (larger weights: far from uniform)
+    params = {key: 4.0 * value for key, value in params.items()}
+    first = np.array([VOCAB.encode(generate(params, VOCAB, "P", 1, mode="sample", seed=s)[1])[0]
+                      for s in range(3000)])
+    p = char_rnn_forward(VOCAB.one_hot("P"), params)[0][0]
+    np.testing.assert_allclose(np.bincount(first, minlength=5) / 3000, p, atol=0.03)
+
+
 def test_memory_tells_the_two_e_of_please_apart_and_generation_stops_at_the_end_mark():
     vocab = Vocabulary(list("Pleas."))
     x, targets = vocab.one_hot("Please"), vocab.encode("lease.")

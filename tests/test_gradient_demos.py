@@ -1,6 +1,5 @@
 """The training demos of chapter 4: hand-written BPTT, optimiser and clipping against torch, and the runs' bookkeeping."""
 
-import math
 import warnings
 
 import numpy as np
@@ -13,6 +12,7 @@ from rnn_helpers.gradient_demos import (
     Optimizer,
     RunConfig,
     clip_gradients,
+    evaluate,
     forward,
     gradient_norm,
     gradient_ratio_at_init,
@@ -177,7 +177,25 @@ def test_runs_are_deterministic_and_record_what_was_asked():
     assert sorted(first.step_grad_norms) == [0, 11]
     assert first.step_grad_norms[0].shape == (6,)
     assert first.losses.shape == (12,) and first.grad_norms.shape == (12,)
-    assert 0.0 <= first.accuracy <= 1.0
+    assert first.accuracy == second.accuracy and (first.accuracy * 2000).is_integer()
+
+
+def hand_built(sign: float) -> dict:
+    """One hidden unit: h_1 = tanh(5 x_1) (h_0 = 0), prediction sign * h_1."""
+    return {"W_ih": np.array([[5.0]]), "W_hh": np.array([[1.0]]), "b": np.zeros(1),
+            "V": np.array([[sign]]), "c": np.zeros(1)}
+
+
+def test_evaluate_counts_right_signs_on_its_own_fresh_sequences():
+    config = RunConfig(steps=1, noise=0.0, seed=3)
+    # one step, no noise: h_1 = tanh(5 x_1), so V = +1 is always right and V = -1 always wrong
+    assert evaluate(hand_built(1.0), config) == 1.0
+    assert evaluate(hand_built(-1.0), config) == 0.0
+    # a constant "+1" is right on exactly the positive answers of the evaluation draw (seed 10000 + seed)
+    constant = {**hand_built(0.0), "c": np.ones(1)}
+    answers = {seed: memory_batch(np.random.default_rng(seed), 2000, 1, 0.0)[1] for seed in (10_003, 3, 4)}
+    assert evaluate(constant, config) == np.mean(answers[10_003] > 0)
+    assert evaluate(constant, config, size=2000) not in {np.mean(answers[3] > 0), np.mean(answers[4] > 0)}
 
 
 def test_a_short_lag_is_learned():
@@ -210,4 +228,21 @@ def test_config_refuses_bad_settings(kwargs, pattern):
 def test_clip_threshold_must_be_positive():
     with pytest.raises(ValueError, match="threshold must be a positive number"):
         clip_gradients({"W_hh": np.ones((2, 2))}, 0)
-    assert math.isfinite(DIVERGED_LOSS)
+
+
+def test_a_loss_above_the_divergence_threshold_stops_the_run(monkeypatch):
+    import rnn_helpers.gradient_demos as demos
+
+    config = RunConfig(steps=6, iterations=12, seed=4)
+    full = train(config)
+    assert DIVERGED_LOSS == 1e6 and full.losses.max() < DIVERGED_LOSS
+    # lower the threshold to a loss the run reaches: it stops at the first update whose loss is above it
+    threshold = float(np.sort(full.losses)[-3])
+    monkeypatch.setattr(demos, "DIVERGED_LOSS", threshold)
+    stopped = train(config)
+    first_above = int(np.argmax(full.losses > threshold))
+    assert stopped.diverged_at == first_above and stopped.accuracy is None
+    np.testing.assert_array_equal(stopped.losses, full.losses[:first_above])
+    # a loss equal to the threshold is not above it
+    monkeypatch.setattr(demos, "DIVERGED_LOSS", float(full.losses.max()))
+    assert train(config).diverged_at is None

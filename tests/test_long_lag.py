@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from rnn_helpers import lstm_forward, params_from_torch, rnn_forward
 from rnn_helpers.activations import sigmoid
 from rnn_helpers.long_lag import (
     DEFAULT_HIDDEN,
@@ -102,6 +103,20 @@ def test_forward_gives_one_logit_per_sequence():
         assert make_model(kind)(torch.from_numpy(x)).shape == (9,)
 
 
+def test_forward_reads_out_the_last_state_of_the_numpy_rnn_and_lstm():
+    """Values: the logit is W_hy h_T + b of the numpy forward pass with the model's weights."""
+    x, _ = long_lag_batch(4, 9, rng(3))
+    for kind, forward in (("rnn", rnn_forward), ("lstm", lstm_forward)):
+        model = make_model(kind, seed=2)
+        h = forward(x, params_from_torch(model.recurrent))[0]
+        weight = model.readout.weight.detach().double().numpy()
+        expected = h[-1] @ weight[0] + float(model.readout.bias.detach())
+        with torch.no_grad():
+            logits = model(torch.from_numpy(x)).double().numpy()
+        np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-6)
+        assert not np.allclose(logits, h[0] @ weight[0] + float(model.readout.bias.detach()), atol=1e-3)
+
+
 def test_forget_bias_sets_the_lstm_forget_gate():
     """With zero input and zero state every gate is sigmoid(its bias): the forget gate must be sigmoid(3)."""
     model = make_model("lstm", keep_bias=3.0)
@@ -191,6 +206,28 @@ def test_training_is_deterministic_and_restores_the_thread_count():
     assert first.losses == second.losses and len(first.losses) == 25
     assert torch.get_num_threads() == threads
     assert train_model(make_model("lstm"), 4, config, seed=2).losses != first.losses
+
+
+def test_training_takes_the_updates_of_torch_adam_with_clipping():
+    """Values: three updates equal torch.optim.Adam after clip_grad_norm_ on the same batches."""
+    config = TrainConfig(steps=3, batch=8, clip=0.05, patience=1000)
+    model = make_model("gru", seed=5)
+    reference = make_model("gru", seed=5)
+    result = train_model(model, 4, config, seed=3)
+    optimizer = torch.optim.Adam(reference.parameters(), lr=config.lr)
+    batches, losses, clipped = np.random.default_rng(3), [], 0
+    for _ in range(3):
+        x, y = (torch.from_numpy(a) for a in long_lag_batch(4, config.batch, batches))
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(reference(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        clipped += bool(torch.nn.utils.clip_grad_norm_(reference.parameters(), config.clip) > config.clip)
+        optimizer.step()
+        losses.append(loss.item())
+    np.testing.assert_allclose(result.losses, losses, rtol=1e-5)
+    assert result.clipped == clipped == 3 and result.updates == 3 and not result.stopped_early
+    for p, q in zip(model.parameters(), reference.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-4, atol=1e-6)
 
 
 def test_lstm_with_forget_bias_learns_a_short_lag_and_stops_early():

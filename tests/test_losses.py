@@ -1,5 +1,7 @@
 """softmax / cross-entropy against torch, finite differences, and bad input."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -81,3 +83,52 @@ def test_bad_input_is_refused(logits, targets, error, pattern):
 def test_softmax_refuses_an_empty_last_axis():
     with pytest.raises(ValueError, match=r"at least one score"):
         softmax(np.zeros((2, 0)))
+
+
+def test_rows_of_very_different_size_each_subtract_their_own_maximum():
+    """One row near 1000, one near 0: a shift by the largest score of all would underflow row 2."""
+    logits = np.array([[1000.0, 1001.0, 999.0], [0.0, 1.0, -1.0]])
+    targets = np.array([1, 2])
+    loss, dlogits, probs = softmax_cross_entropy(logits, targets)
+    t_logits = torch.tensor(logits, requires_grad=True)
+    t_loss = torch.nn.functional.cross_entropy(t_logits, torch.tensor(targets))
+    t_loss.backward()
+    assert loss == pytest.approx(t_loss.item(), rel=1e-12)
+    np.testing.assert_allclose(dlogits, t_logits.grad.numpy(), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(probs, torch.softmax(torch.tensor(logits), 1).numpy(), rtol=1e-12)
+
+
+def test_another_ignore_index_reaches_the_target_check():
+    """ignore_index=7 marks rows without a target in cross_entropy and softmax_cross_entropy alike."""
+    logits = np.random.default_rng(3).normal(size=(4, 3))
+    targets = np.array([0, 7, 2, 7])
+    expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(targets), ignore_index=7)
+    assert cross_entropy(logits, targets, ignore_index=7) == pytest.approx(expected.item(), rel=1e-12)
+    loss, dlogits, _ = softmax_cross_entropy(logits, targets, ignore_index=7)
+    assert loss == pytest.approx(expected.item(), rel=1e-12)
+    np.testing.assert_array_equal(dlogits[[1, 3]], 0.0)
+
+
+def test_logits_of_the_wrong_dimension_get_the_whole_message():
+    message = "logits must be 2-D (N, V): one row of V scores per prediction; got shape (3,) (1-D)"
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        softmax_cross_entropy(np.zeros(3), [0])
+
+
+def test_softmax_of_one_row_and_of_a_batch_of_rows_is_torchs():
+    z = np.random.default_rng(4).normal(0, 3, size=(2, 3, 5))
+    for logits in (z[0, 0], z[0], z):  # (V,), (N, V), (B, N, V): along the last axis
+        np.testing.assert_allclose(softmax(logits), torch.softmax(torch.tensor(logits), -1).numpy(), rtol=1e-12)
+    # each row subtracts its own maximum: a shift by the largest score of all would underflow row 2
+    logits = np.array([[1000.0, 1001.0], [0.0, 1.0]])
+    np.testing.assert_allclose(softmax(logits), torch.softmax(torch.tensor(logits), -1).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("logits, error, message", [
+    ("abc", TypeError, "logits must be a numpy array of real numbers, got str"),
+    (np.zeros((2, 0)), ValueError, "logits must have at least one score in its last axis; got shape (2, 0)"),
+    (3.0, ValueError, "logits must have at least one score in its last axis; got shape ()"),
+])
+def test_softmax_says_exactly_what_is_wrong(logits, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        softmax(logits)

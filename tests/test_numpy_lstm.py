@@ -67,11 +67,18 @@ def test_gates_are_in_pytorch_order():
 
 
 def test_params_from_torch_lstm_layout():
-    params = params_from_torch(torch.nn.LSTM(3, 4))
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(3, 4)
+    params = params_from_torch(module)
     assert params["weight_ih"].shape == (16, 3) and params["weight_hh"].shape == (16, 4)
+    for key, value in params.items():  # float32 -> float64 is exact
+        np.testing.assert_array_equal(value, getattr(module, f"{key}_l0").detach().double().numpy())
+    # the gate order i, f, g, o of the copy is torch's: the same states as the module itself
     x = np.random.default_rng(0).normal(size=(5, 3))
-    h, _, _ = lstm_forward(x, params)
-    assert h.shape == (5, 4)
+    h, (h_last, c_last), _ = lstm_forward(x, params)
+    expected, (h_n, c_n) = module.double()(torch.from_numpy(x))
+    np.testing.assert_allclose(h, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(c_last, c_n[0].detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_state_must_be_a_pair():

@@ -97,6 +97,24 @@ def test_frames_are_reproducible(frames):
     assert again == frames[0][:3]
 
 
+def test_frame_shares_are_torchs_gradients_of_y5_by_x1(frames):
+    """Values: |∂y₅/∂x₁| of the tanh neuron h_t = tanh(W2 h_{t-1} + x_t) by torch autograd."""
+    import torch
+
+    _, labels, shares = frames
+    for k in (1, 5, 10, 15, 25):
+        w2 = float(labels[k])
+        x = torch.tensor([1.0, 0.0, 0.0, 0.0, 0.0], dtype=torch.float64, requires_grad=True)
+        h = torch.zeros((), dtype=torch.float64)
+        for t in range(5):
+            h = torch.tanh(w2 * h + x[t])
+        h.backward()
+        assert shares["tanh"][k] == pytest.approx(abs(float(x.grad[0])), rel=1e-12)
+        assert shares["linear"][k] == pytest.approx(w2**4, rel=1e-12)
+    # the readout under each frame states the tanh share of its own W2
+    assert number_text(shares["tanh"][10]) in frames[0][10]
+
+
 def test_picture_clips_and_labels_what_it_cannot_show():
     picture = ConnectivityFigure()
     with warnings.catch_warnings():
