@@ -63,7 +63,7 @@ def plot_what_moves(words: Sequence[str], state_moves, weight_moves):
         check_ndim(values, name, {1: "(T,): one value per word"})
         if len(values) != len(words):
             raise ValueError(f"{name} must have {len(words)} values, one per word; got {len(values)}")
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))  # narrow: readable on a phone
     steps = np.arange(1, len(words) + 1)
     ax.bar(steps, state_moves, color=PALETTE["green"], label="state: distance from $h_{t-1}$ to $h_t$")
     ax.plot(steps, weight_moves, "o-", color=PALETTE["vermillion"], label="parameters: largest change")
@@ -97,13 +97,15 @@ def plot_input_factors(factors: Mapping[float, np.ndarray]):
     if len(lengths) != 1:
         raise ValueError(f"every W2 needs the same number of factors, got lengths {sorted(lengths)}")
     steps = lengths.pop()
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))  # narrow: readable on a phone
     grouped_bars(ax, series, [f"$x_{k}$" for k in range(1, steps + 1)],
                  title=f"The factor $W_2^{{{steps}-k}}$ of each input in $h_{{{steps}}}$")
     ax.set_yscale("log")
+    top = max(values.max() for values in series.values())
+    ax.set_ylim(top=top * 60)  # headroom on the log scale: the legend stays above the bars
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:g}")  # 0.0001 ... 10, plain numbers
     ax.set_ylabel("factor (log scale)")
-    finish_chart(ax, ncols=2, fontsize=9)
+    finish_chart(ax, ncols=2)
     return fig
 
 
