@@ -75,7 +75,7 @@ def open_page(context, url: str, viewport: dict | None = None) -> PageVisit:
     page.route("**/*", route)
     page.on("console", lambda message: message.type == "error" and visit.console_errors.append(message.text))
     page.on("pageerror", lambda error: visit.console_errors.append(str(error)))
-    page.goto(url, wait_until="load")
+    page.goto(url, wait_until="load", timeout=90_000)  # a loaded 2-core machine can take longer than 30 s
     # MathJax 3 exposes a promise that resolves when the first typesetting pass is done.
     page.wait_for_function("() => !document.querySelector('.math') || (window.MathJax && MathJax.startup && MathJax.startup.promise)", timeout=20_000)
     page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
