@@ -111,6 +111,14 @@ def frame_sliders(page):
     return page.locator(".widget-vbox:has(> .widget-hslider)")
 
 
+def first_frame_slider(browser, url: str):
+    """Open ``url`` and return (page, box) for the page's first frame slider, scrolled into view."""
+    page = open_page(browser, url).page
+    box = frame_sliders(page).first
+    box.scroll_into_view_if_needed()
+    return page, box
+
+
 def visible_frame(page, box) -> dict:
     """The caption, alt text and image source of the frame the slider inside ``box`` shows
     (for a frame of text, ``text`` holds it and ``src`` is a fingerprint of it)."""

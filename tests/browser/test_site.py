@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from page_checks import frame_sliders, html_pages, open_page, raw_math, visible_frame, widget_view_count
+from page_checks import (first_frame_slider, frame_sliders, html_pages, open_page, raw_math, visible_frame,
+                         widget_view_count)
 
 PAGES = html_pages()
 
@@ -73,10 +74,7 @@ def test_every_frame_slider_moves_by_keyboard_and_mouse(loaded, path):
 def test_w2_slider_shows_the_values_for_the_chosen_w2(browser, site_url):
     """Chapter 4's signature slider, on the static page: keyboard and mouse reach W2 = 0.1 and 2, and
     the T buttons (mouse and keyboard) switch to the long lags at the same W2."""
-    visit = open_page(browser, f"{site_url}/notebooks/04_vanishing_gradients.html")
-    page = visit.page
-    box = frame_sliders(page).first
-    box.scroll_into_view_if_needed()
+    page, box = first_frame_slider(browser, f"{site_url}/notebooks/04_vanishing_gradients.html")
     opening = visible_frame(page, box)
     assert opening["caption"].startswith("W₂ = 1.00, T = 5,"), opening["caption"]
     box.locator(".noUi-handle").first.focus()
@@ -110,10 +108,7 @@ def test_w2_slider_shows_the_values_for_the_chosen_w2(browser, site_url):
 def test_forget_gate_slider_shows_the_values_for_the_chosen_bias(browser, site_url):
     """Chapter 5's slider, on the static page: arrow keys and the mouse reach a chosen bias,
     and caption and picture both belong to it (sigmoid(1) = 0.731, sigmoid(3) = 0.953)."""
-    visit = open_page(browser, f"{site_url}/notebooks/05_lstm.html")
-    page = visit.page
-    box = frame_sliders(page).first
-    box.scroll_into_view_if_needed()
+    page, box = first_frame_slider(browser, f"{site_url}/notebooks/05_lstm.html")
     box.locator(".noUi-handle").first.focus()
     page.keyboard.press("Home")
     at_zero = visible_frame(page, box)
@@ -135,10 +130,7 @@ def test_forget_gate_slider_shows_the_values_for_the_chosen_bias(browser, site_u
 def test_temperature_slider_shows_the_sample_of_the_chosen_temperature(browser, site_url):
     """Chapter 6's slider, on the static page: keys and the mouse change the sample, and the
     caption (read out, role=status) names the temperature shown."""
-    visit = open_page(browser, f"{site_url}/notebooks/06_char_language_model.html")
-    page = visit.page
-    box = frame_sliders(page).first
-    box.scroll_into_view_if_needed()
+    page, box = first_frame_slider(browser, f"{site_url}/notebooks/06_char_language_model.html")
     opening = visible_frame(page, box)
     assert opening["caption"].startswith("Sample at temperature 0.85"), opening["caption"]
     box.locator(".noUi-handle").first.focus()
