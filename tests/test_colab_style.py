@@ -6,14 +6,19 @@ Colab has long lagged behind ipywidgets 8, so each notebook runs once with the b
 and once with 7.7. Every chapter notebook (notebooks/NN_*.ipynb) is picked up by its name.
 
 What costs time is done once, not once per notebook:
-  - the two Colab-like stacks (torch, numpy, matplotlib, a kernel, one ipywidgets each) live in
-    _build/colab-envs/ and are reused while their requirements are unchanged;
+  - the Colab-like stack is the book's own environment seen through a filtered view: a folder of
+    links to the packages of .venv's site-packages, without rnn_helpers (installed there editable)
+    and without ipywidgets, widgetsnbextension and jupyterlab_widgets. The same torch, numpy,
+    matplotlib and kernel as the book's pinned requirements, without installing torch (1 GB) twice
+    more. Each ipywidgets version is a thin layer over that view, in _build/colab-envs/, made
+    once and reused while the book's environment and the pins are unchanged;
   - the rnn_helpers wheel is built once per version of the package's source (pip's own build from
     the checkout, as a git+ URL would be built), cached beside them.
 Each notebook run still gets an environment of its own in which rnn_helpers was never installed:
-a new, empty venv that sees the Colab-like stack as its base packages (as Colab's preinstalled
-packages are) and into which the setup cell installs rnn_helpers. So the runs are independent and
-may run side by side (pytest-xdist, one worker per ipywidgets version); a file lock keeps two workers from building the same thing.
+a new, empty venv that sees its ipywidgets layer and the view as its base packages (as Colab's
+preinstalled packages are) and into which the setup cell installs rnn_helpers. So the runs are
+independent and may run side by side (pytest-xdist, one worker per ipywidgets version); a file lock
+keeps two workers from building the same thing.
 """
 
 from __future__ import annotations
@@ -35,8 +40,12 @@ ROOT = Path(__file__).resolve().parent.parent
 ENVS = ROOT / "_build" / "colab-envs"
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # What a Colab runtime already has, roughly: the scientific stack and a Jupyter kernel, no rnn_helpers.
-BASE = ["torch==2.13.0", "numpy", "matplotlib", "ipykernel", "nbclient", "nbformat"]
+# These come from the book's environment (the view below), at the versions requirements.txt pins.
+BASE = ["torch", "numpy", "matplotlib", "ipykernel", "nbclient", "nbformat"]
 WIDGETS = {"ipywidgets8": "ipywidgets==8.1.8", "ipywidgets7": "ipywidgets==7.7.5"}
+# Entries of the book's site-packages that the view leaves out: the package under test (editable
+# install: its .pth, finder and metadata) and the widget packages, which each layer brings itself.
+LEFT_OUT = ("rnn_helpers", "__editable__", "ipywidgets", "widgetsnbextension", "jupyterlab_widgets")
 
 EXECUTE = r"""
 import sys, nbformat
@@ -67,22 +76,53 @@ def locked(name: str):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def book_site_packages() -> Path:
+    return Path(sysconfig.get_paths()["purelib"])  # pytest runs in the book's .venv
+
+
+def stack_view() -> Path:
+    """A folder of links to the book environment's packages, minus LEFT_OUT, rebuilt whenever that
+    environment's contents change. Added to a venv's path with site.addsitedir, so that the packages'
+    own .pth files are honoured, as in a real site-packages."""
+    site = book_site_packages()
+    entries = sorted(entry.name for entry in site.iterdir()
+                     if not entry.name.startswith(LEFT_OUT) and entry.name != "__pycache__")
+    stamp = hashlib.sha256("\n".join([str(site), *entries]).encode()).hexdigest()[:16]
+    view = ENVS / f"stack-{stamp}"
+    with locked("stack"):
+        if not (view / ".complete").exists():
+            for old in ENVS.glob("stack-*"):
+                shutil.rmtree(old, ignore_errors=True)
+            view.mkdir(parents=True)
+            for name in entries:
+                (view / name).symlink_to(site / name)
+            (view / ".complete").write_text("\n".join(entries))
+    return view
+
+
+def add_base(python: Path, base_site: str, file_name: str) -> None:
+    """Make ``base_site`` a base of the venv of ``python``: its packages importable, its .pth honoured."""
+    own_site = run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
+    Path(own_site, file_name).write_text(f"import site; site.addsitedir({base_site!r})\n")
+
+
 def environment(name: str) -> Path:
-    """A venv with the Colab-like base and the given ipywidgets; rnn_helpers never installed in it."""
-    requirements = BASE + [WIDGETS[name]]
-    stamp = hashlib.sha256("\n".join(requirements).encode()).hexdigest()
+    """A venv with the Colab-like base (the view) and the given ipywidgets; rnn_helpers never in it."""
+    view = stack_view()
+    stamp = hashlib.sha256("\n".join([view.name, WIDGETS[name]]).encode()).hexdigest()
     home = ENVS / name
     python = home / "bin" / "python"
     with locked(name):
         if (home / ".stamp").exists() and (home / ".stamp").read_text() == stamp:
-            # The stack stays free of rnn_helpers (an older version of this test installed it there).
-            if subprocess.run([str(python), "-c", "import rnn_helpers"], capture_output=True, cwd=ENVS,
-                              env={"PATH": os.environ.get("PATH", "")}).returncode == 0:
-                run(str(python), "-m", "pip", "uninstall", "--quiet", "--yes", "rnn_helpers")
             return python
         shutil.rmtree(home, ignore_errors=True)
-        venv.create(home, with_pip=True)
-        run(str(python), "-m", "pip", "install", "--quiet", *requirements)
+        venv.create(home, with_pip=False, symlinks=True)  # pip comes from the view
+        add_base(python, str(view), "colab_stack.pth")
+        run(str(python), "-m", "pip", "install", "--quiet", WIDGETS[name])
+        run(str(python), "-c", "import " + ", ".join(BASE))
+        leaked = subprocess.run([str(python), "-c", "import rnn_helpers"], capture_output=True, cwd=ENVS,
+                                env={"PATH": os.environ.get("PATH", "")})
+        assert leaked.returncode != 0, f"rnn_helpers is importable in the Colab-like base {home}"
         (home / ".stamp").write_text(stamp)
     return python
 
@@ -113,9 +153,7 @@ def fresh_environment(base_python: Path, where: Path) -> Path:
     venv.create(where, with_pip=False, symlinks=True)
     python = where / "bin" / "python"
     base_site = run(str(base_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
-    own_site = run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
-    # addsitedir (not a bare path) so that the base's own .pth files are honoured too.
-    Path(own_site, "colab_preinstalled.pth").write_text(f"import site; site.addsitedir({base_site!r})\n")
+    add_base(python, base_site, "colab_preinstalled.pth")
     return python
 
 
