@@ -1,17 +1,21 @@
 """Test order for every pytest run of the repository (unit tests, nbval over notebooks/, the browser
 test). At the root so that it applies to `pytest notebooks` too.
 
-Browser checks run page by page, so that one loaded page serves all its read-only checks (see the
-``loaded`` fixture in tests/browser/conftest.py). Under pytest-xdist, .ci/test uses
-``--dist loadscope``: each module (each notebook: nbval runs its cells in order in one kernel) or
-test class goes whole to one worker.
+Browser checks run page by page, so that one loaded page serves the checks of all three browser
+test files (see the ``loaded`` fixture in tests/browser/conftest.py). Under pytest-xdist, .ci/test
+uses ``--dist loadscope`` with the scopes given here (``PageScopeScheduling``): a page's browser
+checks go together to one worker; every other test goes with its module or class, as loadscope
+sends it (each notebook whole: nbval runs its cells in order in one kernel).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
+
+from xdist.scheduler import LoadScopeScheduling
 
 # The browser test's page report (tests/browser/page_checks.py) is gathered here, in the root
 # conftest, because under pytest-xdist only this file is loaded by the main process.
@@ -22,24 +26,43 @@ from page_checks import REPORT_PARTS, SITE, write_report  # noqa: E402
 # for a stylesheet that 404s), the sliders moved, then axe-core and the other accessibility checks,
 # then the rendering checks (which open every solution).
 BROWSER_FILE_ORDER = {"test_site.py": 0, "test_accessibility.py": 1, "test_rendering.py": 2}
+BROWSER_PAGE_CHECK = re.compile(r"^tests/browser/(%s)::[^\[]+\[(?P<page>[^\]]+)\]$"
+                                % "|".join(re.escape(name) for name in BROWSER_FILE_ORDER))
 
 
-def browser_page(item) -> str | None:
-    callspec = getattr(item, "callspec", None)
-    return callspec.params.get("path") if callspec else None
+def browser_page(nodeid: str) -> str | None:
+    """The page a browser check of BROWSER_FILE_ORDER looks at (its ``path`` parameter, which is
+    the test id), None for every other test."""
+    match = BROWSER_PAGE_CHECK.match(nodeid)
+    return match["page"] if match else None
 
 
 def pytest_collection_modifyitems(config, items):
     def key(pair):
         index, item = pair
-        path = Path(str(item.path))
-        page = browser_page(item) if path.parent.name == "browser" else None
+        page = browser_page(item.nodeid)
         if page is None:
-            return (0, path.name if path.parent.name == "browser" else "", "", 0, index)
-        # stay inside the file (loadscope sends a module to one worker), page by page
-        return (1, path.name, page, BROWSER_FILE_ORDER.get(path.name, 9), index)
+            return (0, "", 0, index)
+        return (1, page, BROWSER_FILE_ORDER[Path(str(item.path)).name], index)
 
     items[:] = [item for _, item in sorted(enumerate(items), key=key)]
+
+
+class PageScopeScheduling(LoadScopeScheduling):
+    """--dist loadscope, with one more kind of scope: all browser checks of one page.
+
+    (pytest-xdist's --dist loadgroup would say this with marks, but with pytest 9.2 it silently
+    ignores them: pytest-dev/pytest-xdist#1386.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        page = browser_page(nodeid)
+        return f"page {page}" if page else super()._split_scope(nodeid)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadscope":
+        return PageScopeScheduling(config, log)
+    return None
 
 
 def pytest_sessionstart(session):

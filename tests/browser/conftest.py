@@ -61,15 +61,15 @@ def _page_cache(browser, site_url):
 
 
 @pytest.fixture
-def loaded(_page_cache, browser, site_url, request):
-    """``loaded(path, viewport=LAPTOP)``: the page, opened once and shared by the checks of one
-    test file (they run page by page, see conftest.py at the root), so that each page is loaded,
-    its math typeset and its widgets rendered once per file and size instead of once per check.
-    Files do not share pages: a file's checks see the page as the reader's browser loaded it."""
-    module = request.module.__name__
+def loaded(_page_cache, browser, site_url):
+    """``loaded(path, viewport=LAPTOP)``: the page, opened once and shared by every browser check of
+    that page and size (the root conftest.py runs them page by page, in one worker), so that each
+    page is loaded, its math typeset and its widgets rendered once per size instead of once per
+    check or per test file. The checks run in the order of BROWSER_FILE_ORDER: loading first, so
+    that it sees the page as the reader's browser loaded it."""
 
     def get(path: str, viewport: dict = LAPTOP):
-        key = (module, path, viewport["width"], viewport["height"])
+        key = (path, viewport["width"], viewport["height"])
         if key not in _page_cache:
             while len(_page_cache) >= 2:  # the previous page's checks are done: free its memory
                 _page_cache.pop(next(iter(_page_cache))).page.close()
