@@ -310,7 +310,8 @@ MLP_TO_RNN_STAGES = {
         "A feedforward network: input x, one hidden layer h through weights Wᵢₕ, "
         "output y through the output weights."),
     2: ("2. A deeper stack",
-        "Three hidden layers h₁, h₂, h₃ in a row, each with weights of its own (Wₕₕ⁽²⁾, Wₕₕ⁽³⁾); "
+        "Three hidden layers h₁, h₂, h₃ in a row, each with weights of its own (Wᵢₕ⁽¹⁾, Wₕₕ⁽²⁾, "
+        "Wₕₕ⁽³⁾); "
         "only the first reads the input x and only the last gives the output y."),
     3: ("3. An input into every layer",
         "The same three layers, now each reading an input of its own, x₁, x₂, x₃, through weights "
@@ -347,7 +348,7 @@ def draw_mlp_to_rnn(stage: int, ax=None):
               "output_weights": [None, None, "$W_{hy}$"]}
     outputs = [None, None, "$y$"]
     if stage == 2:
-        return draw_unrolled(["$x$", None, None], outputs, input_weights=["$W_{ih}$", None, None],
+        return draw_unrolled(["$x$", None, None], outputs, input_weights=["$W_{ih}^{(1)}$", None, None],
                              recurrent_weights=["$W_{hh}^{(2)}$", "$W_{hh}^{(3)}$"], **common)
     if stage == 3:
         return draw_unrolled(["$x_1$", "$x_2$", "$x_3$"], outputs,

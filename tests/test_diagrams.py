@@ -155,6 +155,7 @@ def test_mlp_to_rnn_stages():
     assert parts[2]["hidden-box"] == 3 and parts[2]["input-box"] == 1
     assert parts[3]["input-box"] == parts[4]["input-box"] == 3
     assert parts[5]["hidden-box"] == 1 and parts[5]["recurrent-arrow"] == 1
+    assert "$W_{ih}^{(1)}$" in texts(draw_mlp_to_rnn(2), "weight-label")  # as in its equation
     untied = texts(draw_mlp_to_rnn(3), "weight-label")
     tied = texts(draw_mlp_to_rnn(4), "weight-label")
     assert len(untied) == len(tied) == 6
