@@ -316,7 +316,8 @@ def plot_training_curves(history: History, tracked: str, ylabel: str, title: str
     ax_loss.plot(history.losses, color=PALETTE["vermillion"], marker="o", markersize=3)
     if baseline is not None:
         ax_loss.axhline(baseline, color="0.5", linestyle="--", linewidth=1)
-        ax_loss.text(len(history.losses) - 1, baseline + 0.05, baseline_label, ha="right", fontsize=9, color="0.3")
+        ax_loss.text(len(history.losses) - 1, baseline + 0.05, baseline_label, ha="right", fontsize="small",
+                     color="0.3")
     top = max(max(history.losses), baseline or 0.0)
     ax_loss.set(xlabel="update", ylabel="mean cross-entropy", title="Loss", ylim=(0, 1.1 * top))
     ax_tracked.plot(history.tracked[tracked], color=PALETTE["blue"], marker="o", markersize=3)
