@@ -312,11 +312,12 @@ def plot_training_curves(history: History, tracked: str, ylabel: str, title: str
         raise ValueError(f"history tracked {sorted(history.tracked)}, not {tracked!r}")
     if not history.losses:
         raise ValueError("history holds no updates to plot")
-    fig, (ax_loss, ax_tracked) = plt.subplots(1, 2, figsize=(8, 2.8))
+    fig, (ax_loss, ax_tracked) = plt.subplots(1, 2, figsize=(6.4, 3.0))
     ax_loss.plot(history.losses, color=PALETTE["vermillion"], marker="o", markersize=3)
     if baseline is not None:
         ax_loss.axhline(baseline, color="0.5", linestyle="--", linewidth=1)
-        ax_loss.text(len(history.losses) - 1, baseline + 0.05, baseline_label, ha="right", fontsize=9, color="0.3")
+        ax_loss.text(len(history.losses) - 1, baseline + 0.05, baseline_label, ha="right", fontsize="small",
+                     color="0.3")
     top = max(max(history.losses), baseline or 0.0)
     ax_loss.set(xlabel="update", ylabel="mean cross-entropy", title="Loss", ylim=(0, 1.1 * top))
     ax_tracked.plot(history.tracked[tracked], color=PALETTE["blue"], marker="o", markersize=3)
