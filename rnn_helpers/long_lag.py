@@ -477,7 +477,7 @@ def results_table(experiment: Experiment, fmt: str = "markdown", decimals: int =
     because a run that learns the task through a tipping point (lag 50) ends at 99.9 % on
     one processor and 100.0 % on another.
     ``fmt`` is "markdown" (text) or "html" (a ``<table>`` with header cells, which notebooks
-    and the website both render as a table). Introduced in chapter 5.
+    and the website both render as a table; "lag T" and each "(N params)" do not wrap). Introduced in chapter 5.
     """
     import html
 
@@ -496,7 +496,9 @@ def results_table(experiment: Experiment, fmt: str = "markdown", decimals: int =
         lines = ["| " + " | ".join(headers) + " |", "|---:|" + "---:|" * len(labels)]
         lines += ["| " + " | ".join(row) + " |" for row in body]
         return "\n".join(lines)
-    head = "".join(f'<th scope="col">{html.escape(text)}</th>' for text in headers)
+    # No line break inside "lag T" or "(1,185 params)": narrow columns wrapped them badly.
+    nowrap = [text.replace("lag T", "lag\u00a0T").replace(" params)", "\u00a0params)") for text in headers]
+    head = "".join(f'<th scope="col">{html.escape(text)}</th>' for text in nowrap)
     rows = "".join(f'<tr><th scope="row">{row[0]}</th>' + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[1:])
                    + "</tr>" for row in body)
     return (f'<table class="long-lag-results"><caption>Test accuracy on 1,000 fixed test sequences '

@@ -318,7 +318,8 @@ def test_results_table_has_one_row_per_lag_and_marks_skipped_runs():
     html_table = results_table(experiment, fmt="html")
     assert html_table.startswith('<table class="long-lag-results"><caption>')
     assert html_table.count("<tr>") == 3 and html_table.count('<th scope="row">') == 2
-    assert '<th scope="col">tanh RNN (1,185 params)</th>' in html_table and "<td>–</td>" in html_table
+    assert '<th scope="col">tanh RNN (1,185\u00a0params)</th>' in html_table and "<td>–</td>" in html_table
+    assert '<th scope="col">lag\u00a0T</th>' in html_table  # no line break inside
     assert f"<td>{100 * row['accuracy']:.1f} %</td></tr></tbody>" in html_table
     whole = results_table(experiment, decimals=0).splitlines()
     assert whole[3].endswith(f" {100 * row['accuracy']:.0f} % |")
