@@ -164,6 +164,13 @@ def random_layer_gradient_norms(spectral_norm: float, nonlinearity: str = "tanh"
 
     Introduced in chapter 4.
     """
+    x, params = _random_layer(spectral_norm, hidden, steps, input_scale, seed, kind)
+    norms = gradient_norms(x, params, nonlinearity=nonlinearity)
+    return norms / norms[0]
+
+
+def _random_layer(spectral_norm, hidden, steps, input_scale, seed, kind):
+    """The inputs (steps, hidden) and parameters of ``random_layer_gradient_norms``' layer."""
     rng = np.random.default_rng(seed)
     params = {
         "weight_ih": np.eye(hidden),
@@ -171,9 +178,21 @@ def random_layer_gradient_norms(spectral_norm: float, nonlinearity: str = "tanh"
         "bias_ih": np.zeros(hidden),
         "bias_hh": np.zeros(hidden),
     }
-    x = rng.normal(0.0, input_scale, size=(steps, hidden))
-    norms = gradient_norms(x, params, nonlinearity=nonlinearity)
-    return norms / norms[0]
+    return rng.normal(0.0, input_scale, size=(steps, hidden)), params
+
+
+def random_layer_slopes(spectral_norm: float, nonlinearity: str = "tanh", hidden: int = 32,
+                        steps: int = 50, input_scale: float = 1.0, seed: int = 0,
+                        kind: str = "orthogonal") -> np.ndarray:
+    """The slopes f'(a_t) of the layer that ``random_layer_gradient_norms`` follows back
+    (same arguments, same layer and inputs). Shape (steps, hidden).
+
+    With ``kind="orthogonal"`` W_hh stretches every direction by ``spectral_norm``, so one
+    step back multiplies a gradient's length by spectral_norm times the root mean square of
+    the slopes, weighted by where the gradient sits. Introduced in chapter 4.
+    """
+    x, params = _random_layer(spectral_norm, hidden, steps, input_scale, seed, kind)
+    return _forward(x, params, None, nonlinearity)[1]
 
 
 def vanishing_bound(spectral_norm: float, nonlinearity: str, steps: int) -> np.ndarray:

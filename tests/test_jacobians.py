@@ -10,6 +10,7 @@ from rnn_helpers.jacobians import (
     jacobian_product,
     matrix_with_spectral_norm,
     random_layer_gradient_norms,
+    random_layer_slopes,
     step_jacobians,
     vanishing_bound,
 )
@@ -122,6 +123,22 @@ def test_above_one_over_gamma_explosion_is_possible_not_certain():
     assert random_layer_gradient_norms(3.0, "tanh", input_scale=0.1)[-1] > 1e3
     assert random_layer_gradient_norms(5.0, "sigmoid", input_scale=1.0)[-1] < 1e-3
     assert SLOPE_BOUNDS["sigmoid"] == 0.25
+
+
+def test_random_layer_slopes_are_those_of_the_followed_layer():
+    from rnn_helpers.jacobians import _random_layer
+    slopes = random_layer_slopes(2.0, "tanh", hidden=6, steps=5, seed=3)
+    x, params = _random_layer(2.0, 6, 5, 1.0, 3, "orthogonal")
+    assert slopes.shape == (5, 6) and np.all((slopes > 0) & (slopes <= 1))
+    np.testing.assert_array_equal(step_jacobians(x, params),
+                                  slopes[:, :, None] * params["weight_hh"][None])
+    # orthogonal W_hh * 2: each step back multiplies ||g|| by 2 ||slopes_t * g|| / ||g||
+    grad, expected = np.full(6, 1 / np.sqrt(6)), [1.0]
+    for t in range(4, -1, -1):
+        expected.append(expected[-1] * 2 * np.linalg.norm(slopes[t] * grad) / np.linalg.norm(grad))
+        grad = params["weight_hh"].T @ (slopes[t] * grad)
+    ratios = random_layer_gradient_norms(2.0, "tanh", hidden=6, steps=5, seed=3)
+    np.testing.assert_allclose(ratios, expected, rtol=1e-12)
 
 
 def test_refuses_bad_input():
