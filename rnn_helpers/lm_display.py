@@ -193,10 +193,12 @@ def plot_loss_curves(curves: dict, levels: dict, ax=None):
     return ax
 
 
-def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top: int = 8):
+def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top: int = 8,
+                          stacked: bool = False):
     """One panel per temperature: the ``top`` most likely next characters (chosen at the first
     temperature) and their probabilities. ``probs_by_temperature`` label -> (V,) probabilities.
-    Returns the Figure. Introduced in chapter 6."""
+    ``stacked`` draws the panels one above the other (readable on a phone) instead of side by
+    side. Returns the Figure. Introduced in chapter 6."""
     import matplotlib.pyplot as plt
 
     from .plots import PALETTE
@@ -205,7 +207,10 @@ def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top
     first = np.asarray(probs_by_temperature[labels[1 if len(labels) > 1 else 0]])
     order = np.argsort(-first)[:top]
     names = [repr(tokens[i])[1:-1].replace(" ", "␣") or "?" for i in order]
-    fig, axes = plt.subplots(1, len(labels), figsize=(3.3 * len(labels), 2.8), sharey=True)
+    if stacked:
+        fig, axes = plt.subplots(len(labels), 1, figsize=(5.2, 2.1 * len(labels)), sharey=True)
+    else:
+        fig, axes = plt.subplots(1, len(labels), figsize=(3.3 * len(labels), 2.8), sharey=True)
     for ax, label in zip(np.atleast_1d(axes), labels):
         p = np.asarray(probs_by_temperature[label])
         ax.bar(range(top), p[order], color=PALETTE["blue"], edgecolor="black", linewidth=0.5)
@@ -214,7 +219,8 @@ def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top
         ax.set_title(label, fontsize=12)
         ax.set_ylim(0, 1)
         ax.spines[["top", "right"]].set_visible(False)
-    np.atleast_1d(axes)[0].set_ylabel("p(next character)")
+    for ax in np.atleast_1d(axes)[:len(labels) if stacked else 1]:
+        ax.set_ylabel("p(next character)")
     fig.tight_layout()
     return fig
 

@@ -292,3 +292,20 @@ def test_wrap_text_breaks_at_spaces_and_fits_the_width():
     assert wrap_text("    indented code\n\nx", width=12) == "    indented\ncode\n\nx"
     text = "torch.nn.Linear " * 20 + "\n" + "x" * 200
     assert all(len(line) <= 84 for line in wrap_text(text).split("\n"))
+
+
+def test_temperature_bars_side_by_side_or_stacked():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnn_helpers.lm_display import plot_temperature_bars
+
+    probs = {f"T = {t}": np.array([0.5, 0.3, 0.2]) for t in (0.5, 1.0, 2.0)}
+    for stacked, (rows, cols) in ((False, (1, 3)), (True, (3, 1))):
+        fig = plot_temperature_bars(probs, ["a", "b", "c"], top=2, stacked=stacked)
+        spec = fig.axes[0].get_subplotspec().get_gridspec()
+        assert (spec.nrows, spec.ncols) == (rows, cols)
+        assert [ax.get_title() for ax in fig.axes] == list(probs)
+        plt.close(fig)
