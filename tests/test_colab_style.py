@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -34,7 +35,12 @@ import venv
 from contextlib import contextmanager
 from pathlib import Path
 
+import nbformat
 import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVS = ROOT / "_build" / "colab-envs"
@@ -47,15 +53,10 @@ WIDGETS = {"ipywidgets8": "ipywidgets==8.1.8", "ipywidgets7": "ipywidgets==7.7.5
 # install: its .pth, finder and metadata) and the widget packages, which each layer brings itself.
 LEFT_OUT = ("rnn_helpers", "__editable__", "ipywidgets", "widgetsnbextension", "jupyterlab_widgets")
 
-EXECUTE = r"""
-import sys, nbformat
-from nbclient import NotebookClient
-path = sys.argv[1]
-notebook = nbformat.read(path, as_version=4)
-NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
-import ipywidgets
-print("ipywidgets", ipywidgets.__version__)
-"""
+# What the test reads of the notebook's own environment after the run: the ipywidgets version and
+# where rnn_helpers was installed (without importing it).
+INSTALLED = ("import importlib.metadata, importlib.util; print(importlib.metadata.version('ipywidgets')); "
+             "spec = importlib.util.find_spec('rnn_helpers'); print(spec.origin if spec else 'missing')")
 
 pytestmark = pytest.mark.colab
 
@@ -164,6 +165,18 @@ def colab_bases():
     return bases, package_wheel(bases["ipywidgets8"])
 
 
+def kernel_of(python: Path, where: Path) -> KernelManager:
+    """A kernel manager that starts its kernel with ``python`` (the notebook's own environment),
+    through a kernel spec of its own in ``where``. Only the kernel runs there: nbclient, which
+    drives it, stays in the test process (in Colab it is the front end, not the runtime)."""
+    spec = where / "colab-like"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (Colab-like)", "language": "python"}))
+    return KernelManager(kernel_name="colab-like", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(where)]))
+
+
 def run_in_fresh_environment(colab_bases, widgets, notebook, tmp_path):
     bases, wheel = colab_bases
     widgets_version = WIDGETS[widgets].split("==")[1]
@@ -178,14 +191,17 @@ def run_in_fresh_environment(colab_bases, widgets, notebook, tmp_path):
     copy = work / notebook.name  # outside the repository, as a downloaded notebook would be
     shutil.copy(notebook, copy)
     env["RNN_BOOK_SOURCE"] = str(wheel)
-    result = subprocess.run([str(python), "-c", EXECUTE, str(copy), str(work)], capture_output=True, text=True,
-                            cwd=work, env=env, timeout=900)
-    assert result.returncode == 0, f"{notebook.name} failed in a Colab-like environment:\n{result.stderr[-4000:]}"
-    assert f"ipywidgets {widgets_version}" in result.stdout
-    installed = subprocess.run([str(python), "-c", "import rnn_helpers, sys; print(rnn_helpers.__file__)"],
-                               capture_output=True, text=True, cwd=work, env=env)
-    assert installed.returncode == 0 and str(tmp_path / "env") in installed.stdout, \
-        "the setup cell should have installed rnn_helpers into the notebook's own environment"
+    executed = nbformat.read(copy, as_version=4)
+    client = NotebookClient(executed, km=kernel_of(python, tmp_path / "kernels"), timeout=600,
+                            resources={"metadata": {"path": str(work)}})
+    try:
+        client.execute(env=env)
+    except CellExecutionError as error:
+        pytest.fail(f"{notebook.name} failed in a Colab-like environment:\n{str(error)[-4000:]}")
+    versions = run(str(python), "-c", INSTALLED, cwd=work, env=env).stdout.split()
+    assert versions[0] == widgets_version, f"the kernel had ipywidgets {versions[0]}, not {widgets_version}"
+    assert versions[1].startswith(str(tmp_path / "env")), \
+        f"the setup cell should have installed rnn_helpers into the notebook's own environment, not {versions[1]}"
 
 
 # One class per ipywidgets version: pytest-xdist (--dist loadscope) sends each class to a worker,
