@@ -1,6 +1,6 @@
 """How long the whole test suite takes, two commits side by side: a measurement, never a test.
 
-    .venv/bin/python benchmarks/bench_test_suite.py BEFORE AFTER [--rounds 2] [--fresh] [--warm]
+    .venv/bin/python benchmarks/bench_test_suite.py BEFORE AFTER [--rounds 2] [--fresh] [--warm [--reuse]]
 
 Each commit is cloned (``git clone --no-local`` of this repository, then ``git checkout``) into a
 directory of its own under /tmp/bench-suite/. Two kinds of run, each timed as the wall clock of
@@ -71,6 +71,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--warm", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="warm runs: keep the clones of an earlier call (checked out at the given "
+                             "commits) and skip their first, unrecorded run")
     args = parser.parse_args()
     refs = {"before": args.before, "after": args.after}
     lines = ["| run | commit | wall clock | pytest | load (1 min) | result |", "|---|---|---:|---:|---:|---|"]
@@ -79,6 +82,11 @@ def main() -> None:
         clones = {}
         if kind == "warm":
             for label, ref in refs.items():
+                if args.reuse and (WORK / f"warm-{label}").exists():
+                    clones[label] = WORK / f"warm-{label}"
+                    subprocess.run(["git", "-C", str(clones[label]), "fetch", "--quiet", str(ROOT)], check=True)
+                    subprocess.run(["git", "-C", str(clones[label]), "checkout", "--quiet", ref], check=True)
+                    continue
                 clones[label] = clone(ref, f"warm-{label}")
                 timed(["bash", ".ci/test"], clones[label], WORK / f"warm-{label}-first.log")
         for number in range(args.rounds):
