@@ -37,13 +37,21 @@ def browser_page(nodeid: str) -> str | None:
     return match["page"] if match else None
 
 
+# Under pytest-xdist the scopes go to the workers in the order they are collected: the longest
+# first (the Colab-style runs, then the notebooks, then the pages), so that the many short test
+# modules fill the gaps at the end and both workers finish at about the same time.
+LONGEST_FIRST = ("tests/test_colab_style.py", "notebooks/", "tests/browser/")
+
+
 def pytest_collection_modifyitems(config, items):
     def key(pair):
         index, item = pair
+        rank = next((k for k, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
+                    len(LONGEST_FIRST))
         page = browser_page(item.nodeid)
         if page is None:
-            return (0, "", 0, index)
-        return (1, page, BROWSER_FILE_ORDER[Path(str(item.path)).name], index)
+            return (rank, "", 0, index)
+        return (rank, page, BROWSER_FILE_ORDER[Path(str(item.path)).name], index)
 
     items[:] = [item for _, item in sorted(enumerate(items), key=key)]
 
