@@ -163,7 +163,8 @@ def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str]
     the charts, ``ruler_name`` followed by every frame's label, with frame k's label marked:
     a slider whose positions are evenly spaced but whose values are not (0, 1, 2, 4, 8, ...)
     then shows every value and which one is on screen. ``columns`` (optional) puts the T
-    charts in rows of that many, for a picture that stays readable on a narrow screen.
+    charts in rows of that many, for a picture that stays readable on a narrow screen. All
+    text scales with ``rcParams["font.size"]`` (e.g. inside ``plt.rc_context``; 10 is the default).
     Introduced in chapter 3.
     """
     from PIL import Image
@@ -208,11 +209,12 @@ class _PredictionFigure:
 
         self.tokens, self.inputs, self.targets = list(tokens), list(inputs), list(targets)
         steps = len(self.inputs)
-        extra = 0.0 if ruler is None else 0.35
+        scale = plt.rcParams["font.size"] / 10  # all text grows with rcParams["font.size"]
+        extra = 0.0 if ruler is None else 0.35 * scale
         per_row = steps if columns is None else min(int(columns), steps)
         rows = -(-steps // per_row)
         legend_lines = 1 if per_row == steps else 2
-        extra += 0.15 * (legend_lines - 1)
+        extra += 0.15 * scale * (legend_lines - 1)
         self.fig, axes = plt.subplots(rows, per_row, sharey=True, squeeze=False,
                                       figsize=(1.55 * per_row + 0.4, 2.45 * rows + 0.35 + extra))
         for ax in axes.ravel()[steps:]:
@@ -224,23 +226,23 @@ class _PredictionFigure:
             colours = [PALETTE["blue"] if i == self.correct[t] else "0.75" for i in range(len(self.tokens))]
             self.bars.append(ax.bar(range(len(self.tokens)), np.zeros(len(self.tokens)), color=colours,
                                     edgecolor="black", linewidth=0.5))
-            self.labels.append(ax.text(self.correct[t], 0.03, "", ha="center", fontsize=9))
+            self.labels.append(ax.text(self.correct[t], 0.03, "", ha="center", fontsize=9 * scale))
             ax.set_xticks(range(len(self.tokens)), self.tokens)
             ax.set_ylim(0, 1.12)
-            ax.set_title(f"read {self.inputs[t]!r}", fontsize=10)
+            ax.set_title(f"read {self.inputs[t]!r}", fontsize=10 * scale)
             ax.spines[["top", "right"]].set_visible(False)
         for ax in axes[:, 0]:
             ax.set_ylabel("p(next character)")
-        self.title = self.fig.suptitle(" ", fontsize=11)
+        self.title = self.fig.suptitle(" ", fontsize=11 * scale)
         bottom = 0.02 if ruler is None else 0.02 + extra / self.fig.get_figheight()
         self.fig.text(0.5, bottom, "blue bar: the correct next character (its probability above it);"
-                      + ("\n" if legend_lines > 1 else " ") + "grey bars: the other characters", ha="center", va="bottom", fontsize=9, color="0.25")
+                      + ("\n" if legend_lines > 1 else " ") + "grey bars: the other characters", ha="center", va="bottom", fontsize=9 * scale, color="0.25")
         if ruler is not None:
-            self.fig.text(0.02, 0.03, ruler_name, ha="left", va="bottom", fontsize=10, color="0.25")
+            self.fig.text(0.02, 0.03, ruler_name, ha="left", va="bottom", fontsize=10 * scale, color="0.25")
             for k, label in enumerate(ruler):
-                x = 0.18 + 0.78 * k / max(len(ruler) - 1, 1)
-                self.ruler.append(self.fig.text(x, 0.03, str(label), ha="center", va="bottom", fontsize=10))
-        legend_height = 0.22 + 0.15 * (legend_lines - 1)
+                x = 0.2 + 0.76 * k / max(len(ruler) - 1, 1)
+                self.ruler.append(self.fig.text(x, 0.03, str(label), ha="center", va="bottom", fontsize=10 * scale))
+        legend_height = (0.22 + 0.15 * (legend_lines - 1)) * scale
         self.fig.tight_layout(rect=(0, (bottom * self.fig.get_figheight() + legend_height) / self.fig.get_figheight(), 1, 1))
 
     def draw(self, probs, title: str = "", position: int | None = None):
@@ -316,7 +318,7 @@ def plot_training_curves(history: History, tracked: str, ylabel: str, title: str
     ax_loss.plot(history.losses, color=PALETTE["vermillion"], marker="o", markersize=3)
     if baseline is not None:
         ax_loss.axhline(baseline, color="0.5", linestyle="--", linewidth=1)
-        ax_loss.text(len(history.losses) - 1, baseline + 0.05, baseline_label, ha="right", fontsize="small",
+        ax_loss.text(len(history.losses) - 1, baseline + 0.05, baseline_label, ha="right", fontsize="medium",
                      color="0.3")
     top = max(max(history.losses), baseline or 0.0)
     ax_loss.set(xlabel="update", ylabel="mean cross-entropy", title="Loss", ylim=(0, 1.1 * top))
