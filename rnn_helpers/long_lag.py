@@ -532,7 +532,8 @@ def plot_task_example(x, y, ax=None):
     ax.bar(t[:1], x[:1, 0], color=PALETTE["orange"], width=0.7, hatch="//", edgecolor="black",
            label="step 1: the bit to remember, with the marker")
     answer = "+1" if float(np.asarray(y)) > 0.5 else "-1"
-    ax.annotate(f"answer due after step {steps}: {answer}", xy=(steps, 0), xytext=(steps - 0.4, 2.2),
+    ax.annotate(f"answer due after step {steps}:\nthe bit of step 1, {answer}", xy=(steps + 0.6, 0),
+                xytext=(steps - 0.4, 2.2),
                 ha="right", va="center", fontsize=10, arrowprops={"arrowstyle": "-|>", "color": "0.3"})
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_xlim(0.2, steps + 0.8)
