@@ -231,7 +231,7 @@ def plot_layer_gradients(spectral_norms=(0.5, 0.9, 1.5, 3.0), nonlinearity: str 
     """
     import matplotlib.pyplot as plt
 
-    from .plots import PALETTE, SERIES_COLOURS
+    from .plots import PALETTE
 
     # left panel: orange and vermillion side by side were hard to tell apart, so the fourth
     # curve is purple
@@ -255,9 +255,11 @@ def plot_layer_gradients(spectral_norms=(0.5, 0.9, 1.5, 3.0), nonlinearity: str 
     left.legend(fontsize=8, frameon=False, loc="upper left")
     survival = {}
     markers = {"linear": "s", "tanh": "o", "sigmoid": "^"}
-    for i, name in enumerate(("linear", "tanh", "sigmoid")):
+    # right panel: colours the left panel does not use, so that no colour means two things
+    right_colours = {"linear": PALETTE_BLACK, "tanh": PALETTE["sky"], "sigmoid": PALETTE["vermillion"]}
+    for name in ("linear", "tanh", "sigmoid"):
         survival[name] = survival_after(sweep, name, steps, **kwargs)
-        colour = SERIES_COLOURS[i]
+        colour = right_colours[name]
         right.plot(sweep, np.clip(survival[name], floor, ceiling), color=colour, marker=markers[name], markersize=4,
                    label=f"{name} (γ = {'1/4' if name == 'sigmoid' else '1'})")
     for bound in (1.0, 4.0):
