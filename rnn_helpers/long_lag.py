@@ -761,8 +761,9 @@ def plot_gate_heatmaps(traces: dict, y, unit: int, lines: int = 12):
         ax = axes[k]
         image = ax.imshow(values.T, aspect="auto", cmap=cmap, vmin=low, vmax=high, extent=extent,
                           interpolation="nearest")
-        ax.add_patch(Rectangle((0.5, unit - 0.5), steps, 1, fill=False, edgecolor=PALETTE["vermillion"],
-                               linewidth=2.2))
+        # Drawn just outside the row, so that the row's own colours stay visible.
+        ax.add_patch(Rectangle((0.5, unit - 0.75), steps, 1.5, fill=False, edgecolor=PALETTE["vermillion"],
+                               linewidth=1.8, clip_on=False))
         ax.set_ylabel("unit", fontsize=12)
         ax.set_title(title, fontsize=13, loc="left")
         # A tick every 4 units, and on the framed unit (the neighbour ticks next to it are dropped).
