@@ -12,6 +12,9 @@ the command a contributor or CI types:
   made (one unrecorded run first), as a contributor runs it many times a day; the pytest part is
   read from pytest's own summary line ("... passed in 123.45s").
 
+The runs see this shell's environment (only the variables that point at another Python are
+removed): on a machine that sets PYTHONDONTWRITEBYTECODE, as the image of the development machine
+does, both commits run with it.
 The rounds alternate between the two commits (BEFORE, AFTER, BEFORE, AFTER, ...) so that both see
 the same load of the machine; the table gives every run, then the medians. The machine's load
 average (1 min) is printed with each run: a figure taken under load says so.
@@ -43,8 +46,11 @@ def clone(ref: str, name: str) -> Path:
 
 
 def timed(command: list[str], where: Path, log: Path, extra_env: dict | None = None) -> dict:
+    # The caller's environment as CI would see it, less what points at this checkout's Python
+    # (PYTHONDONTWRITEBYTECODE and the like stay: they change what a run costs).
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTHON", "VIRTUAL_ENV", "JUPYTER"))}
+           if key not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")
+           and not key.startswith(("VIRTUAL_ENV", "JUPYTER"))}
     env.update(extra_env or {})
     load = os.getloadavg()[0]
     start = time.perf_counter()
