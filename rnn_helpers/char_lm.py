@@ -246,6 +246,26 @@ def read(model, vocab: Vocabulary, text: str):
     return probs, h, c
 
 
+def forget_gate_means(model, vocab: Vocabulary, text: str) -> np.ndarray:
+    """Each unit's mean forget gate f_t while an LSTM ``model`` reads ``text``, shape (H,).
+
+    The model reads the true text (teacher forcing) from a zero state; the gates are those of the
+    book's numpy ``lstm_forward`` (chapter 5) with the model's weights. A unit whose mean is near
+    1 carries its cell state over many characters; at PyTorch's default initialisation the
+    forget gates start near 0.5. Introduced in chapter 6.
+    """
+    from .numpy_lstm import lstm_forward
+    from .torch_bridge import params_from_torch
+
+    if getattr(model, "kind", None) != "lstm":
+        raise ValueError("model must be an LSTM language model (make_char_lm(..., kind='lstm')); "
+                         f"got {getattr(model, 'kind', type(model).__name__)!r}")
+    codes = check_prompt(text, vocab)
+    x = np.eye(len(vocab))[codes]  # (T, V) one-hot
+    _, _, cache = lstm_forward(x, params_from_torch(model.recurrent))
+    return cache["gates"][:, 1, :].mean(axis=0)  # gate order i, f, g, o
+
+
 def hidden_states(model, vocab: Vocabulary, text: str) -> np.ndarray:
     """The hidden state h_t after every character of ``text``, (len(text), H), by the torch
     module (fast on long texts; ``read`` gives the same in numpy). Introduced in chapter 6."""
@@ -348,5 +368,5 @@ def pick_device(name: str = "auto"):
 
 __all__ = ["CHECKPOINT", "sample_with_temperature", "softmax_with_temperature", "check_temperature", "check_prompt",
            "make_char_lm", "count_parameters", "rnn_size_matching", "stream_batches", "detach_state",
-           "train_tbptt", "validation_bits", "read", "hidden_states", "generate", "save_checkpoint", "load_checkpoint",
+           "train_tbptt", "validation_bits", "read", "forget_gate_means", "hidden_states", "generate", "save_checkpoint", "load_checkpoint",
            "round_to_half", "pick_device"]

@@ -275,6 +275,46 @@ def test_read_in_numpy_matches_the_torch_module():
         assert (c is None) == (kind == "rnn")
 
 
+def test_forget_gate_means_match_the_torch_modules_gates():
+    from rnn_helpers.char_lm import forget_gate_means
+
+    vocab = Vocabulary(list("abc d"))
+    model = make_char_lm(len(vocab), 6, "lstm", seed=3)
+    text = "abc dab dd"
+    layer = model.recurrent
+    hidden = 6
+    h = torch.zeros(hidden, dtype=torch.float64)
+    c = torch.zeros(hidden, dtype=torch.float64)
+    forget = []
+    with torch.no_grad():  # the gates by hand from torch's weights, order i, f, g, o
+        w_ih, w_hh = layer.weight_ih_l0.double(), layer.weight_hh_l0.double()
+        bias = (layer.bias_ih_l0 + layer.bias_hh_l0).double()
+        for code in vocab.encode(text):
+            i, f, g, o = (w_ih[:, code] + w_hh @ h + bias).split(hidden)
+            i, f, o, g = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o), torch.tanh(g)
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            forget.append(f)
+    expected = torch.stack(forget).mean(0).numpy()
+    means = forget_gate_means(model, vocab, text)
+    assert means.shape == (hidden,)
+    np.testing.assert_allclose(means, expected, atol=1e-6)
+    # a forget-gate bias of 20 keeps every gate at 1 (to float64's precision)
+    with torch.no_grad():
+        layer.bias_hh_l0[hidden:2 * hidden] = 20.0
+    np.testing.assert_allclose(forget_gate_means(model, vocab, text), 1.0, atol=1e-8)
+
+
+def test_forget_gate_means_refuse_an_rnn_and_unknown_characters():
+    from rnn_helpers.char_lm import forget_gate_means
+
+    vocab = Vocabulary(list("ab"))
+    with pytest.raises(ValueError, match="model must be an LSTM language model"):
+        forget_gate_means(make_char_lm(2, 3, "rnn"), vocab, "ab")
+    with pytest.raises(ValueError):
+        forget_gate_means(make_char_lm(2, 3, "lstm"), vocab, "abz")
+
+
 def test_generate_several_temperatures_side_by_side():
     vocab = Vocabulary(list("ab "))
     model = make_char_lm(3, 4, seed=0)
