@@ -1,5 +1,7 @@
 """lstm_forward / lstm_backward against torch.nn.LSTM, torch autograd and finite differences."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -98,3 +100,105 @@ def test_backward_refuses_a_gradient_of_the_wrong_shape_or_value():
     bad[1, 0, 0] = np.nan
     with pytest.raises(ValueError, match=r"dh must be finite.*nan at index \(1, 0, 0\)"):
         lstm_backward(bad, cache)
+
+
+# ---- whole messages and overflow paths (issue 20: mutants that once survived) ----------------
+
+def whole(message: str) -> str:
+    """A pattern that matches exactly ``message``."""
+    return "^" + re.escape(message) + "$"
+
+
+def test_state_errors_name_the_part_of_the_pair():
+    x, params, _, _ = make_case(2, 3, None, 2, 2)
+    with pytest.raises(TypeError, match=whole("state must be a pair (h0, c0) of arrays, got ndarray")):
+        lstm_forward(x, params, np.zeros(2))
+    because = "(hidden,) for an unbatched x of shape (3, 2) and hidden size 2"
+    with pytest.raises(ValueError, match=whole(f"state[0] (h0) must have shape (2,) ({because}); got (3,)")):
+        lstm_forward(x, params, (np.zeros(3), np.zeros(2)))
+    with pytest.raises(ValueError, match=whole(f"state[1] (c0) must have shape (2,) ({because}); got (3,)")):
+        lstm_forward(x, params, (np.zeros(2), np.zeros(3)))
+
+
+def test_the_cache_says_it_is_an_lstm_cache():
+    x, params, state, _ = make_case(4, 3, None, 2, 2)
+    _, _, cache = lstm_forward(x, params, state)
+    assert cache["kind"] == "lstm"
+
+
+def overflow_message(where: str, step: int, steps: int, what: str) -> str:
+    return (f"{where} overflowed float64 at step t = {step} of {steps}: {what} became NaN or infinite. "
+            "The inputs or weights are far too large (scale x or the weights down)")
+
+
+def test_input_overflow_is_reported_whole_and_without_a_numpy_warning():
+    x, params, _, _ = make_case(5, 5, None, 3, 4)
+    x[3] = 1e308
+    params = {**params, "weight_ih": np.ones((16, 3))}
+    message = overflow_message("lstm_forward", 4, 5, "W_ih x_t + b")
+    # numpy's own overflow handling is switched off inside: with "raise" outside, only ours raises
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError, match=whole(message)):
+        lstm_forward(x, params)
+
+
+def saturating_params(hidden: int, weight_hh: float) -> dict:
+    """Gates near 1 from the biases (h_1 > 0 in every unit) and every W_hh entry ``weight_hh``."""
+    return {"weight_ih": np.zeros((4 * hidden, 1)), "bias_hh": np.zeros(4 * hidden),
+            "bias_ih": np.full(4 * hidden, 5.0), "weight_hh": np.full((4 * hidden, hidden), weight_hh)}
+
+
+def test_an_overflow_inside_the_recurrence_that_saturates_the_gates_is_harmless():
+    """W_hh h_{t-1} overflows to +inf from step 2; sigmoid and tanh of +inf are 1, so the result is
+    finite and no numpy floating-point error escapes (numpy's overflow handling is off inside)."""
+    with np.errstate(all="raise"):
+        h, (h_n, c_n), _ = lstm_forward(np.ones((3, 1)), saturating_params(2, 1.5e308))
+    gate = 1 / (1 + np.exp(-5.0))  # step 1: every gate sigmoid(5), g = tanh(5)
+    c1 = gate * np.tanh(5.0)
+    # steps 2 and 3: every pre-activation is +inf, so i = f = o = g = 1 and c_t = c_{t-1} + 1
+    expected = [gate * np.tanh(c1), np.tanh(c1 + 1), np.tanh(c1 + 2)]
+    np.testing.assert_allclose(h, np.repeat(np.array(expected)[:, None], 2, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(c_n, [c1 + 2, c1 + 2], rtol=1e-12)
+
+
+@pytest.mark.parametrize("batch", [None, 2])
+def test_nan_inside_a_step_is_reported_whole_with_its_step(monkeypatch, batch):
+    """If a step's gates ever became infinite (here forced from step 2 on), inf * 0 makes the cell
+    state NaN; the error names the step, and numpy's own 'invalid value' stays switched off."""
+    import rnn_helpers.numpy_lstm as numpy_lstm
+
+    calls = []
+
+    def sigmoid_then_inf(a):
+        calls.append(1)
+        return np.full_like(a, np.inf) if len(calls) >= 2 else numpy_lstm_sigmoid(a)
+
+    numpy_lstm_sigmoid = numpy_lstm.sigmoid
+    monkeypatch.setattr(numpy_lstm, "sigmoid", sigmoid_then_inf)
+    x = np.ones((3, 1)) if batch is None else np.ones((3, batch, 1))
+    params = saturating_params(2, 1.0)
+    params["weight_hh"][4:6] = 0.0  # rows of g (gate order i, f, g, o): a_g = 0 at every step,
+    params["bias_ih"][4:6] = 0.0    # so g = tanh(0) = 0 and, from step 2, i * g = inf * 0 = NaN
+    message = overflow_message("lstm_forward", 2, 3, "the state (h_t or c_t)")
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError, match=whole(message)):
+        lstm_forward(x, params)
+
+
+def test_backward_overflow_is_reported_whole_and_without_a_numpy_warning():
+    x, params, state, dh = make_case(6, 6, None, 3, 4)
+    _, _, cache = lstm_forward(x, params, state)
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError) as raised:
+        lstm_backward(np.full_like(dh, 1e308), cache)
+    assert re.fullmatch(r"lstm_backward overflowed float64: the gradient of '\w+' became NaN or infinite\. "
+                        r"dh or the weights are far too large \(scale dh down\)", str(raised.value))
+
+
+def test_overflow_when_the_steps_are_summed_is_reported_whole():
+    """No step overflows (W_hh = 0 passes nothing back), but adding up the steps' terms for the
+    weight gradients does: the error is the book's, not numpy's."""
+    x, params, state, dh = make_case(7, 6, None, 3, 4)
+    params = {**params, "weight_hh": np.zeros((16, 4))}
+    _, _, cache = lstm_forward(10 * np.ones_like(x), params, state)
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError) as raised:
+        lstm_backward(np.full_like(dh, 1e308), cache)
+    assert re.fullmatch(r"lstm_backward overflowed float64: the gradient of '\w+' became NaN or infinite\. "
+                        r"dh or the weights are far too large \(scale dh down\)", str(raised.value))
