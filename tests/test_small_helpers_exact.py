@@ -1,0 +1,183 @@
+"""Exact values and whole messages of the small helpers: init, formatting, bigram (issue 20).
+
+Each test here was written against a mutant that got past every other test: a changed seed or
+bound in the initialisation, a boundary of number_text, a colour or label of the bigram heatmap,
+an error message. The book prints and draws these, so a reader would see the difference.
+"""
+
+import re
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+
+from rnn_helpers.bigram import bigram_generate, bigram_probs, fit_bigram, plot_bigram  # noqa: E402
+from rnn_helpers.formatting import number_text, superscript  # noqa: E402
+from rnn_helpers.init import init_readout, init_rnn_params  # noqa: E402
+from rnn_helpers.plots import PALETTE  # noqa: E402
+from rnn_helpers.vocab import Vocabulary  # noqa: E402
+
+
+def whole(message: str) -> str:
+    return "^" + re.escape(message) + "$"
+
+
+# ---- init: PyTorch's uniform(-1/sqrt(H), 1/sqrt(H)), from default_rng(seed), seed 0 by default
+
+def test_init_rnn_params_draws_exactly_this_sequence():
+    rng = np.random.default_rng(0)
+    bound = 1 / np.sqrt(3)
+    expected = {"weight_ih": rng.uniform(-bound, bound, (12, 2)), "weight_hh": rng.uniform(-bound, bound, (12, 3)),
+                "bias_ih": rng.uniform(-bound, bound, 12), "bias_hh": rng.uniform(-bound, bound, 12)}
+    params = init_rnn_params(2, 3, gates=4)  # the default seed is 0
+    assert list(params) == list(expected)
+    for key in expected:
+        np.testing.assert_array_equal(params[key], expected[key], err_msg=key)
+
+
+def test_init_readout_draws_exactly_this_sequence():
+    rng = np.random.default_rng(0)
+    bound = 1 / np.sqrt(4)
+    weight, bias = rng.uniform(-bound, bound, (2, 4)), rng.uniform(-bound, bound, 2)
+    readout = init_readout(4, 2)
+    np.testing.assert_array_equal(readout["weight"], weight)
+    np.testing.assert_array_equal(readout["bias"], bias)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: init_rnn_params(0, 3), "input_size must be a positive integer; got 0"),
+    (lambda: init_rnn_params(2, 0), "hidden_size must be a positive integer; got 0"),
+    (lambda: init_rnn_params(2, 3, gates=0), "gates must be a positive integer; got 0"),
+    (lambda: init_readout(0, 2), "hidden_size must be a positive integer; got 0"),
+    (lambda: init_readout(4, 0), "output_size must be a positive integer; got 0"),
+])
+def test_init_sizes_get_the_whole_message(call, message):
+    with pytest.raises(ValueError, match=whole(message)):
+        call()
+
+
+def test_init_readout_uses_its_seed():
+    bound = 1 / np.sqrt(4)
+    rng = np.random.default_rng(5)
+    rng.uniform(-bound, bound, (2, 4))
+    np.testing.assert_array_equal(init_readout(4, 2, seed=5)["bias"], rng.uniform(-bound, bound, 2))
+
+
+# ---- formatting: the edges of the plain range and of rounding, and whole messages
+
+@pytest.mark.parametrize("value, text", [
+    (1e-6, "0.000001"), (999_999.0, "1000000"), (1e6, "1.0 × 10⁶"), (9.6e7, "9.6 × 10⁷"),
+    (9.96e7, "1.0 × 10⁸"), (9.94e-7, "9.9 × 10⁻⁷"),
+])
+def test_number_text_at_the_edges(value, text):
+    assert number_text(value) == text
+
+
+def test_formatting_errors_get_the_whole_message():
+    with pytest.raises(TypeError, match=whole("value must be a real number; got str '5'")):
+        number_text("5")
+    with pytest.raises(TypeError, match=whole("text must be an integer or a string of digits; got float 1.5")):
+        superscript(1.5)
+
+
+# ---- bigram: exact errors, and the heatmap as drawn
+
+VOCAB = Vocabulary(list("Pleas"))
+TABLE = fit_bigram(["Please"], VOCAB)
+
+
+def test_fit_bigram_divides_by_zero_nowhere():
+    with np.errstate(all="raise"):  # rows never followed by anything are uniform, without 0 / 0
+        table = fit_bigram(["Pl"], VOCAB)
+    np.testing.assert_array_equal(table[0], [0, 1, 0, 0, 0])
+    np.testing.assert_array_equal(table[1], np.full(5, 0.2))
+
+
+def test_bigram_errors_get_the_whole_message():
+    because = "(V, V) for a vocabulary of V = 5 tokens"
+    with pytest.raises(ValueError, match=whole(f"table must have shape (5, 5) ({because}); got (4, 5)")):
+        bigram_probs(TABLE[:4], VOCAB, "Pl")
+    with pytest.raises(ValueError, match=whole("table must hold probabilities (no negative entries), as "
+                                               "fit_bigram returns; its smallest entry is -0.5")):
+        bigram_probs(np.where(TABLE == 0, -0.5, TABLE), VOCAB, "Pl")
+    with pytest.raises(ValueError, match=whole("'x' is not in the vocabulary ['P', 'l', 'e', 'a', 's'] "
+                                               "(it is in text)")):
+        bigram_probs(TABLE, VOCAB, "Px")
+    with pytest.raises(ValueError, match=whole("'x' is not in the vocabulary ['P', 'l', 'e', 'a', 's'] "
+                                               "(it is in start)")):
+        bigram_generate(TABLE, VOCAB, "x", 3)
+    halved = TABLE.copy()
+    halved[0] /= 2
+    with pytest.raises(ValueError, match=whole("mode='sample' needs each row of table to sum to 1 "
+                                               "(probabilities, as fit_bigram returns); row sums range "
+                                               "from 0.5 to 1.0")):
+        bigram_generate(halved, VOCAB, "P", 3, mode="sample", seed=0)
+    # argmax needs no probabilities: a scaled table writes the same
+    assert bigram_generate(halved, VOCAB, "P", 3) == bigram_generate(TABLE, VOCAB, "P", 3)
+
+
+def test_plot_bigram_draws_the_table_as_described():
+    ax = plot_bigram(TABLE, VOCAB)
+    assert tuple(ax.figure.get_size_inches()) == pytest.approx((0.55 * 5 + 1.6, 0.5 * 5 + 1.0))
+    image = ax.images[0]
+    assert image.get_clim() == (0, 1)
+    assert image.cmap(0.0) == to_rgba("white") and image.cmap(1.0) == to_rgba(PALETTE["blue"])
+    assert image.cmap.name == "probability"
+    texts = {(round(t.get_position()[0]), round(t.get_position()[1])): t for t in ax.texts}
+    assert len(texts) == 25
+    for (j, i), text in texts.items():
+        value = TABLE[i, j]
+        assert text.get_text() == (f"{value:.2f}".rstrip("0").rstrip(".") if value else "0")
+        assert to_rgba(text.get_color()) == to_rgba("white" if value > 0.6 else "black")
+        assert text.get_fontsize() == 9
+        assert (text.get_ha(), text.get_va()) == ("center", "center")
+    assert texts[(1, 0)].get_text() == "1" and texts[(0, 0)].get_text() == "0"  # P -> l always, P -> P never
+    assert [t.get_text() for t in ax.get_xticklabels()] == VOCAB.tokens
+    assert [t.get_text() for t in ax.get_yticklabels()] == VOCAB.tokens
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("next character", "current character", "")
+    plt.close(ax.figure)
+    ax = plot_bigram(TABLE, VOCAB, title="bigram")
+    assert ax.get_title() == "bigram" and ax.title.get_fontsize() == 11
+    plt.close(ax.figure)
+
+
+def test_plot_bigram_text_turns_white_only_above_0_6():
+    table = np.full((5, 5), 0.2)
+    table[0] = [0.6, 0.1, 0.1, 0.1, 0.1]
+    table[1] = [0.61, 0.39, 0, 0, 0]
+    ax = plot_bigram(table, VOCAB)
+    colour = {(round(t.get_position()[1]), round(t.get_position()[0])): to_rgba(t.get_color()) for t in ax.texts}
+    assert colour[(0, 0)] == to_rgba("black") and colour[(1, 0)] == to_rgba("white")
+    plt.close(ax.figure)
+
+
+# ---- ngram.bits_table: the text table chapter 6 prints
+
+def test_bits_table_is_exactly_this_text():
+    from rnn_helpers.ngram import bits_table
+
+    table = bits_table({"uniform": 3.0, "a longer label": 1.5, "bigram table": float("inf")})
+    assert table.split("\n") == [  # labels padded to the longest (14) + 2; columns of 20 and 12
+        "model" + " " * 11 + " " * 2 + "bits per character" + " " * 2 + "perplexity",
+        "uniform" + " " * 9 + " " * 16 + "3.00" + " " * 9 + "8.0",
+        "a longer label" + " " * 2 + " " * 16 + "1.50" + " " * 9 + "2.8",
+        "bigram table" + " " * 4 + " " * 12 + "infinite" + " " * 4 + "infinite",
+    ]
+    assert bits_table({"m": 1.0}, decimals=3).split("\n")[1] == "m" + " " * 2 + " " * 15 + "1.000" + " " * 8 + "2.00"
+
+
+def test_a_table_with_nan_is_named_in_the_error():
+    table = np.full((5, 5), 0.2)
+    table[0, 1] = np.nan
+    with pytest.raises(ValueError, match=r"^table must be finite"):
+        bigram_probs(table, VOCAB, "Pl")
+
+
+def test_plot_bigram_colours_run_from_0_to_1_whatever_the_table_holds():
+    ax = plot_bigram(np.full((5, 5), 0.2), VOCAB)  # no 0 and no 1 in it: the scale stays 0 to 1
+    assert ax.images[0].get_clim() == (0, 1)
+    plt.close(ax.figure)
