@@ -181,3 +181,95 @@ def test_plot_bigram_colours_run_from_0_to_1_whatever_the_table_holds():
     ax = plot_bigram(np.full((5, 5), 0.2), VOCAB)  # no 0 and no 1 in it: the scale stays 0 to 1
     assert ax.images[0].get_clim() == (0, 1)
     plt.close(ax.figure)
+
+
+# ---- ngram: the checks' edges, whole messages, and keys that need all 64 bits
+
+from rnn_helpers.ngram import bits_per_character, fit_ngram, ngram_probs  # noqa: E402
+
+CODES = np.array([0, 1, 2, 0, 1, 3, 0, 1, 2])  # V = 5: the last symbol (4) never occurs
+
+
+def test_bits_per_character_edges():
+    assert bits_per_character([0.5]) == 1.0                       # one character is enough
+    assert bits_per_character([1.0, 0.25]) == 1.0
+    assert abs(bits_per_character([1 + 1e-9])) < 1e-8              # rounding just above 1 passes
+    with np.errstate(all="raise"):
+        assert bits_per_character([0.0, 0.5]) == float("inf")     # log2(0) without numpy's warning
+
+
+@pytest.mark.parametrize("p, message", [
+    (np.full((2, 2), 0.5), "p_correct must be a non-empty 1-D array of probabilities; got shape (2, 2)"),
+    ([], "p_correct must be a non-empty 1-D array of probabilities; got shape (0,)"),
+    ([0.5, 1.1], "p_correct must hold probabilities between 0 and 1"),
+    ([-0.1], "p_correct must hold probabilities between 0 and 1"),
+])
+def test_bits_per_character_errors(p, message):
+    with pytest.raises(ValueError, match=whole(message)):
+        bits_per_character(p)
+    with pytest.raises(ValueError, match=r"^p_correct must be finite"):
+        bits_per_character([0.5, np.nan])
+
+
+def test_fit_ngram_defaults_and_tables():
+    model = fit_ngram(CODES, 3, 5)
+    assert model.discount == 0.75 and set(model.tables) == {1, 2}
+    np.testing.assert_array_equal(model.unigram, (np.array([3, 3, 2, 1, 0]) + 1.0) / (9 + 5))
+    assert set(fit_ngram(CODES, 1, 5).tables) == set()                          # n = 1: unigram only
+    assert set(fit_ngram(np.arange(8), 8, 8, discount=0.0).tables) == set(range(1, 8))  # n = 8, size = n
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: fit_ngram(CODES.reshape(3, 3), 2, 5), "codes must be a 1-D integer array of at least n = 2 character indices"),
+    (lambda: fit_ngram(CODES.astype(float), 2, 5), "codes must be a 1-D integer array of at least n = 2 character indices"),
+    (lambda: fit_ngram(CODES[:2], 3, 5), "codes must be a 1-D integer array of at least n = 3 character indices"),
+    (lambda: fit_ngram(np.arange(9), 9, 9), "n must be an integer from 1 to 8; got 9"),
+    (lambda: fit_ngram(CODES, 2.0, 5), "n must be an integer from 1 to 8; got 2.0"),
+    (lambda: fit_ngram(CODES, 0, 5), "n must be an integer from 1 to 8; got 0"),
+    (lambda: fit_ngram(CODES, 2, 5, discount=1.0), "discount must be in [0, 1); got 1.0"),
+    (lambda: fit_ngram(CODES, 2, 5, discount=1.5), "discount must be in [0, 1); got 1.5"),
+    (lambda: fit_ngram(np.array([0, -1, 2]), 2, 5), "codes must lie in 0 .. 4 (vocab_size)"),
+    (lambda: fit_ngram(np.array([0, 5, 2]), 2, 5), "codes must lie in 0 .. 4 (vocab_size)"),
+])
+def test_fit_ngram_errors(call, message):
+    with pytest.raises(ValueError, match=whole(message)):
+        call()
+
+
+def test_fit_ngram_accepts_the_last_symbol_and_no_discount():
+    model = fit_ngram(np.array([0, 4, 0, 4]), 2, 5, discount=0.0)
+    np.testing.assert_array_equal(ngram_probs(model, np.array([0, 4])), [model.unigram[0], 1.0])
+
+
+def test_ngram_probs_orders_and_short_texts():
+    model = fit_ngram(CODES, 3, 5, discount=0.0)
+    np.testing.assert_array_equal(ngram_probs(model, CODES, order=1), model.unigram[CODES])
+    # order 2 with no discount: relative frequencies of the pairs (0 -> 1 three times in three)
+    assert ngram_probs(model, np.array([0, 1]), order=2)[1] == 1.0
+    # a text of one character, shorter than any context: the unigram, not None
+    np.testing.assert_array_equal(ngram_probs(model, np.array([2])), model.unigram[[2]])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m: ngram_probs(m, CODES, order=0), "order must be an integer from 1 to n = 3; got 0"),
+    (lambda m: ngram_probs(m, CODES, order=4), "order must be an integer from 1 to n = 3; got 4"),
+    (lambda m: ngram_probs(m, CODES, order=2.0), "order must be an integer from 1 to n = 3; got 2.0"),
+    (lambda m: ngram_probs(m, CODES.reshape(3, 3)), "codes must be a non-empty 1-D integer array of character indices"),
+    (lambda m: ngram_probs(m, CODES.astype(float)), "codes must be a non-empty 1-D integer array of character indices"),
+    (lambda m: ngram_probs(m, np.array([], dtype=int)), "codes must be a non-empty 1-D integer array of character indices"),
+    (lambda m: ngram_probs(m, np.array([0, -1])), "codes must lie in 0 .. 4"),
+    (lambda m: ngram_probs(m, np.array([0, 5])), "codes must lie in 0 .. 4"),
+])
+def test_ngram_probs_errors(call, message):
+    with pytest.raises(ValueError, match=whole(message)):
+        call(fit_ngram(CODES, 3, 5))
+
+
+def test_ngram_keys_keep_every_bit_of_long_contexts():
+    """V = 200 and n = 8: a context of 7 characters times the base is about 2.6e18, where a
+    float64 cannot tell the next characters 0 to 199 apart (its spacing there is 512)."""
+    context = [199] * 7
+    codes = np.array(context + [3] + context + [5])
+    model = fit_ngram(codes, 8, 200, discount=0.0)
+    p = ngram_probs(model, codes)
+    assert p[7] == 0.5 and p[15] == 0.5  # the context was followed by 3 once and by 5 once
