@@ -273,3 +273,90 @@ def test_ngram_keys_keep_every_bit_of_long_contexts():
     model = fit_ngram(codes, 8, 200, discount=0.0)
     p = ngram_probs(model, codes)
     assert p[7] == 0.5 and p[15] == 0.5  # the context was followed by 3 once and by 5 once
+
+
+# ---- corpus: whole messages, the edges of each check, and what a text file becomes
+
+from rnn_helpers.corpus import char_vocabulary, corpus_hash, load_corpus, split_corpus  # noqa: E402
+
+
+def test_corpus_hash_and_its_error():
+    import hashlib
+
+    assert corpus_hash("é") == hashlib.sha256("é".encode("utf-8")).hexdigest()
+    with pytest.raises(TypeError, match=whole("text must be a str, got bytes")):
+        corpus_hash(b"abc")
+
+
+def test_load_corpus_whole_messages(tmp_path):
+    with pytest.raises(TypeError, match=whole("path must be a file name (str or pathlib.Path), got int")):
+        load_corpus(3)
+    missing = tmp_path / "missing.txt"
+    with pytest.raises(FileNotFoundError, match=whole(f"path: no file at {str(missing)!r}; give the path of a text file")):
+        load_corpus(missing)
+    with pytest.raises(ValueError, match=whole(f"path: {str(tmp_path)!r} is a folder; give the path of one text file in it")):
+        load_corpus(tmp_path)
+    binary = tmp_path / "picture.png"
+    binary.write_bytes(b"ab\x00" * 10)
+    with pytest.raises(ValueError, match=whole("path: 'picture.png' looks like a binary file (it holds NUL bytes), "
+                                               "not text; give a plain-text file such as .txt, .md or .py")):
+        load_corpus(binary)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("café ".encode("latin-1") * 300)
+    with pytest.raises(ValueError, match=whole("path: 'latin.txt' is not UTF-8 text (byte 3 is 0xe9); save it as "
+                                               "UTF-8, or convert it, e.g. open(p, encoding='latin-1').read() "
+                                               "then write it with encoding='utf-8'")):
+        load_corpus(latin)
+
+
+def test_load_corpus_reads_text_as_described(tmp_path):
+    path = tmp_path / "text.txt"
+    path.write_bytes("\ufeff".encode("utf-8") + b"a\r\nb\rc\n" + b"x" * 994)  # a byte-order mark
+    text = load_corpus(path)                                               # and three kinds of line end
+    assert text == "a\nb\nc\n" + "x" * 994 and len(text) == 1000           # exactly the minimum is enough
+    with pytest.raises(ValueError, match=whole("path: 'text.txt' has 1000 characters; a language model needs at "
+                                               "least 1001 (a few hundred thousand is better)")):
+        load_corpus(path, min_characters=1001)
+    ends = tmp_path / "ends.txt"
+    ends.write_bytes(b"x" * 1000 + "\ufeff".encode("utf-8"))             # a mark at the end stays
+    assert load_corpus(ends).endswith("\ufeff")
+    late = tmp_path / "late.txt"
+    late.write_bytes(b"x" * 65536 + b"\x00")       # only the first 64 KiB are looked at for NUL bytes
+    assert len(load_corpus(late)) == 65537
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: split_corpus(""), "text must be a non-empty string"),
+    (lambda: split_corpus(5), "text must be a non-empty string"),
+    (lambda: split_corpus("x" * 100, validation_share=0), "validation_share must be between 0 and 0.5; got 0"),
+    (lambda: split_corpus("x" * 100, validation_share=0.5), "validation_share must be between 0 and 0.5; got 0.5"),
+    (lambda: split_corpus("x" * 100, validation_share=0.7), "validation_share must be between 0 and 0.5; got 0.7"),
+    (lambda: split_corpus("x" * 100, block=0), "block must be a positive integer; got 0"),
+    (lambda: split_corpus("x" * 100, block=2.0), "block must be a positive integer; got 2.0"),
+    (lambda: split_corpus("x" * 9, block=1), "text has 9 characters: too short to hold out one block of 1 in "
+                                              "every 10; give more text or a smaller block"),
+    (lambda: char_vocabulary(""), "text must be a non-empty string"),
+    (lambda: char_vocabulary(["a"]), "text must be a non-empty string"),
+])
+def test_split_and_vocabulary_errors(call, message):
+    with pytest.raises(ValueError, match=whole(message)):
+        call()
+
+
+def test_split_corpus_holds_out_exactly_every_kth_block():
+    text = "abcdefghij"  # ten blocks of one character: the tenth is held out
+    assert split_corpus(text, block=1) == ("abcdefghi", "j")
+    assert split_corpus("abcdefghijklmnopqrst", validation_share=0.25, block=2) == ("abcdefijklmnqrst", "ghop")
+
+
+def test_load_corpus_strips_only_the_byte_order_mark(tmp_path):
+    path = tmp_path / "capitals.txt"
+    path.write_bytes("\ufeff".encode("utf-8") + b"XX" + b"y" * 998)
+    assert load_corpus(path) == "XX" + "y" * 998
+
+
+def test_corpus_manifest_is_plain_ascii():
+    """So that it reads the same whatever encoding a machine uses by default."""
+    from rnn_helpers.corpus import DATA
+
+    assert (DATA / "book_corpus.json").read_bytes().isascii()
