@@ -1,4 +1,5 @@
-"""Exact values and whole messages of the small helpers: init, formatting, bigram (issue 20).
+"""Exact values and whole messages of the small helpers: init, formatting, bigram, ngram, corpus
+(issue 20).
 
 Each test here was written against a mutant that got past every other test: a changed seed or
 bound in the initialisation, a boundary of number_text, a colour or label of the bigram heatmap,
