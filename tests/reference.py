@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import torch
 
@@ -68,3 +70,8 @@ def finite_difference(loss, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
         array[index] = saved
         grad[index] = (plus - minus) / (2 * eps)
     return grad
+
+
+def exactly(message: str) -> str:
+    """A ``pytest.raises(..., match=)`` pattern that matches ``message`` whole and nothing else."""
+    return "^" + re.escape(message) + "$"

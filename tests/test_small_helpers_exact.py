@@ -6,8 +6,6 @@ bound in the initialisation, a boundary of number_text, a colour or label of the
 an error message. The book prints and draws these, so a reader would see the difference.
 """
 
-import re
-
 import matplotlib
 import numpy as np
 import pytest
@@ -21,10 +19,8 @@ from rnn_helpers.formatting import number_text, superscript  # noqa: E402
 from rnn_helpers.init import init_readout, init_rnn_params  # noqa: E402
 from rnn_helpers.plots import PALETTE  # noqa: E402
 from rnn_helpers.vocab import Vocabulary  # noqa: E402
+from reference import exactly  # noqa: E402
 
-
-def whole(message: str) -> str:
-    return "^" + re.escape(message) + "$"
 
 
 # ---- init: PyTorch's uniform(-1/sqrt(H), 1/sqrt(H)), from default_rng(seed), seed 0 by default
@@ -57,7 +53,7 @@ def test_init_readout_draws_exactly_this_sequence():
     (lambda: init_readout(4, 0), "output_size must be a positive integer; got 0"),
 ])
 def test_init_sizes_get_the_whole_message(call, message):
-    with pytest.raises(ValueError, match=whole(message)):
+    with pytest.raises(ValueError, match=exactly(message)):
         call()
 
 
@@ -79,9 +75,9 @@ def test_number_text_at_the_edges(value, text):
 
 
 def test_formatting_errors_get_the_whole_message():
-    with pytest.raises(TypeError, match=whole("value must be a real number; got str '5'")):
+    with pytest.raises(TypeError, match=exactly("value must be a real number; got str '5'")):
         number_text("5")
-    with pytest.raises(TypeError, match=whole("text must be an integer or a string of digits; got float 1.5")):
+    with pytest.raises(TypeError, match=exactly("text must be an integer or a string of digits; got float 1.5")):
         superscript(1.5)
 
 
@@ -100,20 +96,20 @@ def test_fit_bigram_divides_by_zero_nowhere():
 
 def test_bigram_errors_get_the_whole_message():
     because = "(V, V) for a vocabulary of V = 5 tokens"
-    with pytest.raises(ValueError, match=whole(f"table must have shape (5, 5) ({because}); got (4, 5)")):
+    with pytest.raises(ValueError, match=exactly(f"table must have shape (5, 5) ({because}); got (4, 5)")):
         bigram_probs(TABLE[:4], VOCAB, "Pl")
-    with pytest.raises(ValueError, match=whole("table must hold probabilities (no negative entries), as "
+    with pytest.raises(ValueError, match=exactly("table must hold probabilities (no negative entries), as "
                                                "fit_bigram returns; its smallest entry is -0.5")):
         bigram_probs(np.where(TABLE == 0, -0.5, TABLE), VOCAB, "Pl")
-    with pytest.raises(ValueError, match=whole("'x' is not in the vocabulary ['P', 'l', 'e', 'a', 's'] "
+    with pytest.raises(ValueError, match=exactly("'x' is not in the vocabulary ['P', 'l', 'e', 'a', 's'] "
                                                "(it is in text)")):
         bigram_probs(TABLE, VOCAB, "Px")
-    with pytest.raises(ValueError, match=whole("'x' is not in the vocabulary ['P', 'l', 'e', 'a', 's'] "
+    with pytest.raises(ValueError, match=exactly("'x' is not in the vocabulary ['P', 'l', 'e', 'a', 's'] "
                                                "(it is in start)")):
         bigram_generate(TABLE, VOCAB, "x", 3)
     halved = TABLE.copy()
     halved[0] /= 2
-    with pytest.raises(ValueError, match=whole("mode='sample' needs each row of table to sum to 1 "
+    with pytest.raises(ValueError, match=exactly("mode='sample' needs each row of table to sum to 1 "
                                                "(probabilities, as fit_bigram returns); row sums range "
                                                "from 0.5 to 1.0")):
         bigram_generate(halved, VOCAB, "P", 3, mode="sample", seed=0)
@@ -206,7 +202,7 @@ def test_bits_per_character_edges():
     ([-0.1], "p_correct must hold probabilities between 0 and 1"),
 ])
 def test_bits_per_character_errors(p, message):
-    with pytest.raises(ValueError, match=whole(message)):
+    with pytest.raises(ValueError, match=exactly(message)):
         bits_per_character(p)
     with pytest.raises(ValueError, match=r"^p_correct must be finite"):
         bits_per_character([0.5, np.nan])
@@ -233,7 +229,7 @@ def test_fit_ngram_defaults_and_tables():
     (lambda: fit_ngram(np.array([0, 5, 2]), 2, 5), "codes must lie in 0 .. 4 (vocab_size)"),
 ])
 def test_fit_ngram_errors(call, message):
-    with pytest.raises(ValueError, match=whole(message)):
+    with pytest.raises(ValueError, match=exactly(message)):
         call()
 
 
@@ -262,7 +258,7 @@ def test_ngram_probs_orders_and_short_texts():
     (lambda m: ngram_probs(m, np.array([0, 5])), "codes must lie in 0 .. 4"),
 ])
 def test_ngram_probs_errors(call, message):
-    with pytest.raises(ValueError, match=whole(message)):
+    with pytest.raises(ValueError, match=exactly(message)):
         call(fit_ngram(CODES, 3, 5))
 
 
@@ -285,26 +281,26 @@ def test_corpus_hash_and_its_error():
     import hashlib
 
     assert corpus_hash("é") == hashlib.sha256("é".encode("utf-8")).hexdigest()
-    with pytest.raises(TypeError, match=whole("text must be a str, got bytes")):
+    with pytest.raises(TypeError, match=exactly("text must be a str, got bytes")):
         corpus_hash(b"abc")
 
 
 def test_load_corpus_whole_messages(tmp_path):
-    with pytest.raises(TypeError, match=whole("path must be a file name (str or pathlib.Path), got int")):
+    with pytest.raises(TypeError, match=exactly("path must be a file name (str or pathlib.Path), got int")):
         load_corpus(3)
     missing = tmp_path / "missing.txt"
-    with pytest.raises(FileNotFoundError, match=whole(f"path: no file at {str(missing)!r}; give the path of a text file")):
+    with pytest.raises(FileNotFoundError, match=exactly(f"path: no file at {str(missing)!r}; give the path of a text file")):
         load_corpus(missing)
-    with pytest.raises(ValueError, match=whole(f"path: {str(tmp_path)!r} is a folder; give the path of one text file in it")):
+    with pytest.raises(ValueError, match=exactly(f"path: {str(tmp_path)!r} is a folder; give the path of one text file in it")):
         load_corpus(tmp_path)
     binary = tmp_path / "picture.png"
     binary.write_bytes(b"ab\x00" * 10)
-    with pytest.raises(ValueError, match=whole("path: 'picture.png' looks like a binary file (it holds NUL bytes), "
+    with pytest.raises(ValueError, match=exactly("path: 'picture.png' looks like a binary file (it holds NUL bytes), "
                                                "not text; give a plain-text file such as .txt, .md or .py")):
         load_corpus(binary)
     latin = tmp_path / "latin.txt"
     latin.write_bytes("café ".encode("latin-1") * 300)
-    with pytest.raises(ValueError, match=whole("path: 'latin.txt' is not UTF-8 text (byte 3 is 0xe9); save it as "
+    with pytest.raises(ValueError, match=exactly("path: 'latin.txt' is not UTF-8 text (byte 3 is 0xe9); save it as "
                                                "UTF-8, or convert it, e.g. open(p, encoding='latin-1').read() "
                                                "then write it with encoding='utf-8'")):
         load_corpus(latin)
@@ -315,7 +311,7 @@ def test_load_corpus_reads_text_as_described(tmp_path):
     path.write_bytes("\ufeff".encode("utf-8") + b"a\r\nb\rc\n" + b"x" * 994)  # a byte-order mark
     text = load_corpus(path)                                               # and three kinds of line end
     assert text == "a\nb\nc\n" + "x" * 994 and len(text) == 1000           # exactly the minimum is enough
-    with pytest.raises(ValueError, match=whole("path: 'text.txt' has 1000 characters; a language model needs at "
+    with pytest.raises(ValueError, match=exactly("path: 'text.txt' has 1000 characters; a language model needs at "
                                                "least 1001 (a few hundred thousand is better)")):
         load_corpus(path, min_characters=1001)
     ends = tmp_path / "ends.txt"
@@ -340,7 +336,7 @@ def test_load_corpus_reads_text_as_described(tmp_path):
     (lambda: char_vocabulary(["a"]), "text must be a non-empty string"),
 ])
 def test_split_and_vocabulary_errors(call, message):
-    with pytest.raises(ValueError, match=whole(message)):
+    with pytest.raises(ValueError, match=exactly(message)):
         call()
 
 

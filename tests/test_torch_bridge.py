@@ -1,6 +1,5 @@
 """params_from_torch / params_to_torch: every refusal and warning by its whole text (issue 20)."""
 
-import re
 import warnings
 
 import numpy as np
@@ -8,10 +7,7 @@ import pytest
 import torch
 
 from rnn_helpers import params_from_torch, params_to_torch
-
-
-def exactly(message):
-    return "^" + re.escape(message) + "$"
+from reference import exactly
 
 
 @pytest.mark.parametrize("call, message", [
