@@ -218,15 +218,10 @@ def validation_bits(model, codes, streams: int = 8, chunk: int = 500) -> float:
     return total / count / math.log(2)
 
 
-def read(model, vocab: Vocabulary, text: str):
-    """Run ``model`` over ``text`` with teacher forcing (it reads the true text), in numpy.
-
-    The recurrent layer is run by the book's own ``lstm_forward`` (chapter 5) or
-    ``rnn_forward`` (chapter 1) with the model's weights (``params_from_torch``), in float64.
-    Returns ``(probs, h, c)``: p(next character) after every character (len(text), V), the
-    hidden states h_t (len(text), H) and, for an LSTM, the cell states c_t (len(text), H)
-    (None for an RNN). Introduced in chapter 6.
-    """
+def _numpy_recurrence(model, vocab: Vocabulary, text: str):
+    """The model's recurrent layer run over ``text`` (one-hot characters) by the book's numpy
+    ``lstm_forward`` or ``rnn_forward``, with the model's weights in float64: ``(h, cache)``,
+    h (len(text), H); cache is lstm_forward's (gates and cell states), None for an RNN."""
     from .numpy_lstm import lstm_forward
     from .numpy_rnn import rnn_forward
     from .torch_bridge import params_from_torch
@@ -236,10 +231,22 @@ def read(model, vocab: Vocabulary, text: str):
     params = params_from_torch(model.recurrent)
     if model.kind == "lstm":
         h, _, cache = lstm_forward(x, params)
-        c = cache["c"]
-    else:
-        h, _ = rnn_forward(x, params)
-        c = None
+        return h, cache
+    h, _ = rnn_forward(x, params)
+    return h, None
+
+
+def read(model, vocab: Vocabulary, text: str):
+    """Run ``model`` over ``text`` with teacher forcing (it reads the true text), in numpy.
+
+    The recurrent layer is run by the book's own ``lstm_forward`` (chapter 5) or
+    ``rnn_forward`` (chapter 1) with the model's weights (``params_from_torch``), in float64.
+    Returns ``(probs, h, c)``: p(next character) after every character (len(text), V), the
+    hidden states h_t (len(text), H) and, for an LSTM, the cell states c_t (len(text), H)
+    (None for an RNN). Introduced in chapter 6.
+    """
+    h, cache = _numpy_recurrence(model, vocab, text)
+    c = None if cache is None else cache["c"]
     weight = model.out.weight.detach().double().numpy()
     bias = model.out.bias.detach().double().numpy()
     probs = softmax_with_temperature(h @ weight.T + bias, 1.0)
@@ -254,15 +261,10 @@ def forget_gate_means(model, vocab: Vocabulary, text: str) -> np.ndarray:
     1 carries its cell state over many characters; at PyTorch's default initialisation the
     forget gates start near 0.5. Introduced in chapter 6.
     """
-    from .numpy_lstm import lstm_forward
-    from .torch_bridge import params_from_torch
-
     if getattr(model, "kind", None) != "lstm":
         raise ValueError("model must be an LSTM language model (make_char_lm(..., kind='lstm')); "
                          f"got {getattr(model, 'kind', type(model).__name__)!r}")
-    codes = check_prompt(text, vocab)
-    x = np.eye(len(vocab))[codes]  # (T, V) one-hot
-    _, _, cache = lstm_forward(x, params_from_torch(model.recurrent))
+    _, cache = _numpy_recurrence(model, vocab, text)
     return cache["gates"][:, 1, :].mean(axis=0)  # gate order i, f, g, o
 
 
