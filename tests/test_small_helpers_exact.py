@@ -69,6 +69,8 @@ def test_init_readout_uses_its_seed():
 @pytest.mark.parametrize("value, text", [
     (1e-6, "0.000001"), (999_999.0, "1000000"), (1e6, "1.0 × 10⁶"), (9.6e7, "9.6 × 10⁷"),
     (9.96e7, "1.0 × 10⁸"), (9.94e-7, "9.9 × 10⁻⁷"),
+    # below 10⁻³⁰⁷ a power of ten is subnormal or 0: the smallest doubles still get their digits
+    (2.2e-308, "2.2 × 10⁻³⁰⁸"), (1e-310, "1.0 × 10⁻³¹⁰"), (5e-324, "4.9 × 10⁻³²⁴"), (3.3e-301, "3.3 × 10⁻³⁰¹"),
 ])
 def test_number_text_at_the_edges(value, text):
     assert number_text(value) == text
