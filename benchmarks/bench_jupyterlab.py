@@ -17,12 +17,16 @@ time is taken after the next animation frame (``requestAnimationFrame``, then a 
 it, i.e. after that frame was painted). Controls: W2 (a step of 0.05), T up to values not drawn
 before in this kernel, T to values drawn before, and the size of x1 (a quarter decade). Then a
 mouse drag of the W2 slider (about 1.2 s): pictures shown per second during the drag, and the time
-from the release to the last picture.
+from the release to the last picture. The explorer is found in either form it has had: since it
+is drawn in the browser, an HTML output whose script has started (range inputs, the picture in
+``.w2-explorer-picture``); before, an ipywidgets output redrawn by the kernel.
 
 ``--compare REF`` measures a second version, the commit REF of this repository (its rnn_helpers
 and its chapter 4, exported with ``git archive`` into a temporary directory), in a second
 JupyterLab; the rounds alternate between the two versions (A, B, A, B, ...) so that both see the
-same load of the machine. Prints one markdown table with both.
+same load of the machine, and the page of the version not being timed is frozen meanwhile (no
+tasks, no frames: as Chromium treats a background tab), so each is timed as a reader with one
+notebook open feels it. Prints one markdown table with both.
 
 The kernel-side times (draw and encode, no browser) are in benchmarks/bench_w2_slider.py.
 """
@@ -56,9 +60,12 @@ CONTROLS = ("W2", "T, to a new value", "T, back to a value drawn before", "x1")
 # In the page: the explorer (the output holding three sliders), its sliders, its picture.
 FIND_JS = """
 () => {
+  // the explorer: its HTML output once its script has started (since the explorer is drawn in the
+  // browser), or, in versions before, the widget output holding three sliders and the picture
   const outputs = [...document.querySelectorAll('.jp-OutputArea-output')];
-  const box = outputs.find(o => o.querySelectorAll('.widget-hslider, .widget-slider').length >= 3
-                           && (o.querySelector('img') || o.querySelector('svg')));
+  const started = document.querySelector('.w2-explorer[data-started="yes"]');
+  const box = started || outputs.find(o => o.querySelectorAll('.widget-hslider, .widget-slider').length >= 3
+                                      && (o.querySelector('img') || o.querySelector('svg')));
   if (!box) return false;
   window.__explorer = box;
   box.scrollIntoView({block: 'start'});
@@ -66,13 +73,18 @@ FIND_JS = """
 }
 """
 
+# The element whose content changes when a new picture is shown.
+TARGET_JS = """
+  const box = window.__explorer;
+  const img = box.querySelector('img');
+  const target = box.querySelector('.w2-explorer-picture')
+    || img || box.querySelector('svg').closest('.widget-html-content, .widget-html, div');
+"""
+
 ARM_JS = """
 () => {
   // Resolves with the ms from the next keydown (or the given start) to the next picture painted.
-  const box = window.__explorer;
-  const img = box.querySelector('img');
-  const target = img || box.querySelector('svg').closest('.widget-html-content, .widget-html, div');
-  window.__t0 = null;
+""" + TARGET_JS + """  window.__t0 = null;
   window.__keydown = e => { if (window.__t0 === null) window.__t0 = performance.now(); };
   window.addEventListener('keydown', window.__keydown, {capture: true, once: true});
   window.__result = new Promise(resolve => {
@@ -95,10 +107,7 @@ ARM_JS = """
 
 DRAG_ARM_JS = """
 () => {
-  const box = window.__explorer;
-  const img = box.querySelector('img');
-  const target = img || box.querySelector('svg').closest('.widget-html-content, .widget-html, div');
-  window.__pictures = [];
+""" + TARGET_JS + """  window.__pictures = [];
   window.__released = null;
   window.addEventListener('mouseup', () => { window.__released = performance.now(); }, {capture: true, once: true});
   window.__observer = new MutationObserver(async () => {
@@ -120,7 +129,7 @@ FINAL_JS = """
 async () => {
   // the W2 slider's readout after the release, then wait for a picture titled with that value
   const box = window.__explorer;
-  const value = box.querySelector('.widget-readout').textContent.trim();
+  const value = box.querySelector('output, .widget-readout').textContent.trim();
   const shown = () => [...box.querySelectorAll('svg text, .live-caption')].some(e => e.textContent.startsWith(`W₂ = ${value},`));
   const img = box.querySelector('img');
   const started = performance.now();
@@ -231,6 +240,10 @@ def open_and_run(browser, url: str):
 
 
 def slider_handle(page, index: int):
+    """The index-th slider of the explorer: a range input, or (versions before) a widget's handle."""
+    explorer = page.locator(".w2-explorer")
+    if explorer.count():
+        return explorer.last.locator("input[type=range]").nth(index)
     return page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-hslider")).last \
         .locator(".noUi-handle, .ui-slider-handle").nth(index)
 
@@ -251,9 +264,14 @@ def drag(page, leftwards: bool) -> dict:
     handle = slider_handle(page, 0)
     handle.scroll_into_view_if_needed()
     box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    track = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-hslider")).last \
-        .locator(".noUi-target, .ui-slider").first.bounding_box()
+    if page.locator(".w2-explorer").count():  # a range input: its thumb sits at the value's place
+        track = box
+        share = handle.evaluate("i => (i.value - i.min) / (i.max - i.min)")
+        x, y = box["x"] + 8 + share * (box["width"] - 16), box["y"] + box["height"] / 2
+    else:
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        track = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-hslider")).last \
+            .locator(".noUi-target, .ui-slider").first.bounding_box()
     distance = track["width"] * 0.45 * (-1 if leftwards else 1)
     page.evaluate(DRAG_ARM_JS)
     page.mouse.move(x, y)
@@ -321,9 +339,15 @@ def main() -> None:
                 pages[name] = open_and_run(browser, url)
                 print(f"{name}: JupyterLab open and cells run in {time.perf_counter() - started:.0f} s",
                       file=sys.stderr, flush=True)
+            sessions = {name: page.context.new_cdp_session(page) for name, page in pages.items()}
             for round_index in range(arguments.rounds):
                 for name, _ in versions:
+                    # a reader has one notebook open: the other version's page is frozen (no
+                    # tasks, no frames, as Chromium does to a background tab) while this one is timed
+                    for other, session in sessions.items():
+                        session.send("Page.setWebLifecycleState", {"state": "active" if other == name else "frozen"})
                     pages[name].bring_to_front()
+                    pages[name].wait_for_timeout(1000)
                     one = measure_round(pages[name], round_index, arguments.presses)
                     for control in CONTROLS:
                         results[name][control].extend(one[control])

@@ -2,24 +2,21 @@
 
 A measurement, not a test: it prints a markdown table and never fails on a number.
 
-    .venv/bin/python benchmarks/bench_w2_slider.py [--repeats 5] [--moves 60] [--site _build/html]
+    .venv/bin/python benchmarks/bench_w2_slider.py [--repeats 5] [--site _build/html]
 
 1. Building the precomputed frames (``w2_frames``: 26 PNG frames, W2 = 0.00 ... 2.50): the first
    build in a fresh process (figure set-up and font loading included) and the median of the
    following builds; per frame and in total.
-2. The live explorer (``LiveExplorer``, what a running kernel does when a slider moves): the
-   time from setting a control's value to the new picture (an inline SVG) and caption being in the widget,
-   median and 90th percentile over ``--moves`` moves of W2, over moves of T to a value not
-   drawn before (the bars for that T are made), over moves of T back to a value drawn before,
-   and over moves of x_1's size. The notebook's messaging to the browser comes on top and is
-   not measured here: benchmarks/bench_jupyterlab.py measures key press to picture in JupyterLab.
-3. Page weight: the bytes of the 26 frames as embedded in the page (HTML with base64 PNGs),
+2. Page weight: the bytes of the 26 frames as embedded in the page (HTML with base64 PNGs),
    the chapter notebook, and, if the site has been built, the chapter's HTML page.
-4. If the site is built and Chromium is installed: on the static page, for 20 arrow-key
+3. If the site is built and Chromium is installed: on the static page, for 20 arrow-key
    presses on the slider, measured inside the page: the time the key handler takes
    (``performance.now()``, and whether the frame has switched when it returns), and how many
    animation frames (``requestAnimationFrame`` callbacks) pass until the new frame is visible:
-   1 means it is shown in the first frame painted after the press.
+   1 means it is shown in the first frame painted after the press. And the live explorer
+   (computed and drawn by its script in the page): the time its input handler takes per move of
+   W2, T and x_1, median and 90th percentile. Key press to picture in JupyterLab:
+   benchmarks/bench_jupyterlab.py.
 """
 
 from __future__ import annotations
@@ -49,31 +46,27 @@ def frame_build_times(repeats: int) -> tuple[float, list[float], int, int]:
     return first, later, len(frames), sum(len(frame.encode()) for frame in frames)
 
 
-def live_response_times(moves: int) -> dict[str, list[float]]:
-    from rnn_helpers.w2_slider import LiveExplorer
-
-    explorer = LiveExplorer(w2=1.0, steps=5, size=1.0)
-    explorer.start()  # what the front end's first view of the widget sets off
-    times = {"W2": [], "T, to a new value": [], "T, back to a value seen before": [], "x1": []}
-    values = [round(0.05 * k, 2) for k in range(51)]
-    for i in range(moves):
-        started = time.perf_counter()
-        explorer.w2.value = values[(7 * i + 3) % len(values)]  # jumps around the range, never twice the same
-        times["W2"].append(time.perf_counter() - started)
-    for steps in range(6, 61, 3):  # 19 values of T the explorer has not drawn yet
-        started = time.perf_counter()
-        explorer.steps.value = steps
-        times["T, to a new value"].append(time.perf_counter() - started)
-    for i in range(max(moves // 3, 5)):
-        started = time.perf_counter()
-        explorer.steps.value = 6 + (i % 2) * 15  # 6 <-> 21: both drawn above
-        times["T, back to a value seen before"].append(time.perf_counter() - started)
-    sizes = [0.001, 0.01, 0.1, 1.0, 10.0]
-    for i in range(max(moves // 3, 5)):
-        started = time.perf_counter()
-        explorer.size.value = sizes[i % len(sizes)]
-        times["x1"].append(time.perf_counter() - started)
-    return times
+EXPLORER_JS = """
+async () => {
+  // the live explorer: each move sets a range input and sends its 'input' event; the handler
+  // computes the values, writes the SVG and caption and puts them into the page, all before it returns
+  const root = document.querySelector('.w2-explorer[data-started="yes"]');
+  if (!root) return null;
+  const [w2, steps, size] = root.querySelectorAll('input[type=range]');
+  const times = {"W2": [], "T": [], "x1": []};
+  const move = async (input, value, name) => {
+    await new Promise(resolve => requestAnimationFrame(resolve));
+    input.value = value;
+    const t0 = performance.now();
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    times[name].push(performance.now() - t0);
+  };
+  for (let i = 0; i < 60; i++) await move(w2, (7 * i + 3) % 51, "W2");  // jumps around the range
+  for (let t = 2; t <= 60; t++) await move(steps, t, "T");
+  for (let i = 0; i < 34; i++) await move(size, -12 + (5 * i) % 17, "x1");
+  return times;
+}
+"""
 
 
 STATIC_SWITCH_JS = """
@@ -104,7 +97,7 @@ async () => {
 """
 
 
-def static_switch_times(site: Path) -> list[dict] | str:
+def static_switch_times(site: Path) -> tuple[list[dict], dict] | str:
     page = site / "notebooks" / "04_vanishing_gradients.html"
     chromium = Path("/usr/bin/chromium")
     if not page.exists():
@@ -131,10 +124,12 @@ def static_switch_times(site: Path) -> list[dict] | str:
             tab.goto(f"http://127.0.0.1:{server.server_address[1]}/notebooks/04_vanishing_gradients.html")
             tab.wait_for_selector(".frame-caption", timeout=30_000)
             times = tab.evaluate(STATIC_SWITCH_JS)
+            tab.wait_for_function("() => document.querySelector('.w2-explorer')?.dataset.started === 'yes'")
+            explorer = tab.evaluate(EXPLORER_JS)
             browser.close()
     finally:
         server.shutdown()
-    return times if times else "not measured: the W2 slider was not found on the page"
+    return (times, explorer) if times else "not measured: the W2 slider was not found on the page"
 
 
 def ms(seconds: float) -> str:
@@ -144,12 +139,10 @@ def ms(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="frame builds after the first (median reported)")
-    parser.add_argument("--moves", type=int, default=60, help="live-explorer moves of W2 to time")
     parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html", help="the built website, if any")
     arguments = parser.parse_args()
 
     first, later, count, frame_bytes = frame_build_times(arguments.repeats)
-    live = live_response_times(arguments.moves)
     static = static_switch_times(arguments.site.resolve())
     page = arguments.site.resolve() / "notebooks" / "04_vanishing_gradients.html"
 
@@ -161,14 +154,16 @@ def main() -> None:
     print(f"| first build, fresh process (figure set-up included) | {first:.2f} s ({ms(first / count)} per frame) |")
     median = statistics.median(later) if later else float("nan")
     print(f"| later builds, median of {len(later)} | {median:.2f} s ({ms(median / count)} per frame) |")
-    for control, times in live.items():
-        times = sorted(times)
-        p90 = times[int(0.9 * (len(times) - 1))]
-        print(f"| live explorer, move of {control}: median / 90th percentile ({len(times)} moves) "
-              f"| {ms(statistics.median(times))} / {ms(p90)} |")
     if isinstance(static, str):
         print(f"| static page, arrow key to next frame | {static} |")
     else:
+        static, explorer = static
+        for control, times in explorer.items():
+            times = sorted(times)
+            p90 = times[int(0.9 * (len(times) - 1))]
+            print(f"| live explorer on the static page, move of {control}: the input handler (values, SVG, "
+                  f"into the page), median / 90th percentile ({len(times)} moves) | {times[len(times) // 2]:.2f} ms / "
+                  f"{p90:.2f} ms |")
         handled = [press["handled"] for press in static]
         in_dom = sum(press["inDom"] for press in static)
         first_frame = sum(press["frames"] == 1 for press in static)

@@ -8,17 +8,17 @@ versions of the same picture:
 * ``w2_frames`` / ``w2_slider``: one PNG frame per W2 value, computed in advance and shown
   by ``rnn_helpers.widgets.frame_slider``, so the slider works on the static website (no
   kernel) as well as in Jupyter and Colab, by mouse and by arrow keys;
-* ``live_w2_explorer``: in a running kernel, sliders for W2, the sequence length T and the
-  size of x_1 that redraw the picture on every move.
+* ``live_w2_explorer``: sliders for W2, the sequence length T and the size of x_1 whose
+  picture the browser redraws on every move (``rnn_helpers.w2_explorer``).
 
-Both draw with ``ConnectivityFigure``, which builds one matplotlib figure and afterwards only
-updates its artists (bar heights, labels), so a new frame costs one PNG encoding, not a new
-figure. Values outside the plotted range are clipped to it and labelled, never dropped.
+The frames are drawn with ``ConnectivityFigure``, which builds one matplotlib figure and afterwards
+only updates its artists (bar heights, labels), so a new frame costs one PNG encoding, not a new
+figure; the explorer draws the same layout as SVG. Values outside the plotted range are clipped to
+it and labelled, never dropped.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -389,207 +389,12 @@ def w2_lag_slider(lags=(5, 20, 50), size: float = 1.0, start_w2: float = 1.0, st
     return widgets.VBox([slider, lag_buttons, lag_pages]), labels, first_shares
 
 
-# The live picture, drawn as SVG text: the same layout as ConnectivityFigure's (in its pixels at
-# FRAME_DPI), so it is crisp at any width and a move costs a string, not a PNG encoding.
-_SVG_WIDTH, _SVG_HEIGHT = FIGSIZE[0] * FRAME_DPI, FIGSIZE[1] * FRAME_DPI
-_SVG_TEXT = TEXT_SIZE * FRAME_DPI / 72  # 17 pt in pixels of the drawing
-_SVG_FONT = "DejaVu Sans, Verdana, Helvetica, Arial, sans-serif"
-
-
-def _power_text(exponent: int) -> str:
-    """10 to a whole power as the book writes it: "1", "10²", "10⁻⁶"."""
-    from .formatting import superscript
-
-    return "1" if exponent == 0 else f"10{superscript(exponent)}"
-
-
-def connectivity_svg(w2, inputs, floor: float = FLOOR, ceiling: float = CEILING) -> tuple[str, dict[str, np.ndarray]]:
-    """The picture of ``ConnectivityFigure`` as an inline SVG (text): ``|d y_T / d x_t|`` for
-    t = 1..T on a log scale, linear and tanh neurons side by side, values outside [floor, ceiling]
-    clipped and labelled, the title with W₂, T and x₁.
-
-    Returns (svg, values) with values = {"linear": array (T,), "tanh": array (T,)}, unclipped, as
-    ``connectivity`` computes them. The live explorer shows it; introduced in chapter 4.
-    """
-    import html
-
-    if not 0 < floor < 1 < ceiling:
-        raise ValueError(f"floor and ceiling must satisfy 0 < floor < 1 < ceiling; got {floor} and {ceiling}")
-    w2 = check_w2(w2)
-    inputs = real_array(inputs, "inputs")
-    values = {activation: connectivity(w2, inputs, activation) for activation, _, _ in NEURONS}
-    steps = inputs.shape[0]
-    width, height, size = _SVG_WIDTH, _SVG_HEIGHT, _SVG_TEXT
-    # the axes of ConnectivityFigure: subplots_adjust(left=0.125, right=0.965, bottom=0.12, top=0.82, wspace=0.17)
-    panel = (0.965 - 0.125) * width / (2 + 0.17)
-    lefts = (0.125 * width, 0.125 * width + 1.17 * panel)
-    top, bottom = (1 - 0.82) * height, (1 - 0.12) * height
-    low, high = math.log10(floor / 30), math.log10(ceiling * 8)
-
-    def y_of(value: float) -> float:
-        return bottom - (math.log10(value) - low) / (high - low) * (bottom - top)
-
-    def text(x, y, content, anchor="middle", extra=""):
-        return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{content}</text>')
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
-        f'aria-label="{html.escape(frame_alt(w2, steps, values))}" font-family="{_SVG_FONT}" '
-        f'font-size="{size:.1f}" fill="{PALETTE["black"]}" '
-        f'style="width: 100%; max-width: {width:.0f}px; height: auto; display: block">',
-        '<defs><pattern id="w2-hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="3" height="8" fill="white"/></pattern></defs>',
-    ]
-    pulse = f",  x₁ = {number_text(inputs[0])}" if np.all(inputs[1:] == 0) and inputs[0] != 1 else ""
-    parts.append(text(0.545 * width, 0.025 * height + 1.05 * size, f"W₂ = {w2:.2f},  T = {steps}{pulse}",
-                      extra=f' font-weight="bold" font-size="{size * 18 / 17:.1f}" xml:space="preserve"'))
-    exponents = range(int(round(math.log10(floor))), int(round(math.log10(ceiling))) + 1, 2)
-    floor_note = f"grey: below {_power_text(round(math.log10(floor)))}"
-    cut_note = f"hatched: cut at {_power_text(round(math.log10(ceiling)))}"
-    slot = panel / (steps + 0.4)  # the x range 0.3 .. T + 0.7
-    for k, ((activation, label, colour), left) in enumerate(zip(NEURONS, lefts)):
-        right = left + panel
-        parts.append(f'<rect x="{left:.1f}" y="{y_of(floor):.1f}" width="{panel:.1f}" '
-                     f'height="{bottom - y_of(floor):.1f}" fill="#e4e4e4"/>')
-        parts.append(f'<rect x="{left:.1f}" y="{top:.1f}" width="{panel:.1f}" '
-                     f'height="{y_of(ceiling) - top:.1f}" fill="#e4e4e4"/>')
-        parts.append(text(left + panel / 2, top - 0.35 * size, label.split(":")[0]))
-        for exponent in exponents:
-            y = y_of(10.0**exponent)
-            parts.append(f'<line x1="{left - 5:.1f}" x2="{left:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="black"/>')
-            if k == 0:
-                parts.append(text(left - 9, y + 0.35 * size, _power_text(exponent), "end"))
-        for t in step_ticks(steps):
-            parts.append(text(left + (t - 0.3) * slot, bottom + 0.03 * (bottom - top) + 0.95 * size,
-                              "x" + str(t).translate(_SUBSCRIPTS)))
-        bars = []
-        for t, value in enumerate(values[activation], start=1):
-            if not value >= floor:
-                continue
-            y = y_of(min(value, ceiling))
-            x = left + (t - 0.35 - 0.3) * slot
-            bars.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{0.7 * slot:.1f}" height="{y_of(floor) - y:.1f}"/>')
-            if value > ceiling:
-                bars.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{0.7 * slot:.1f}" '
-                            f'height="{y_of(floor) - y:.1f}" fill="url(#w2-hatch)"/>')
-        parts.append(f'<g fill="{colour}">{"".join(bars)}</g>')
-        parts.append(f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{y_of(1.0):.1f}" y2="{y_of(1.0):.1f}" '
-                     'stroke="black" stroke-width="1.5" stroke-dasharray="1.5 2.5"/>')
-        parts.append(f'<path d="M{left:.1f},{top:.1f}V{bottom:.1f}H{right:.1f}" fill="none" stroke="black"/>')
-        share = values[activation][0]
-        clipped = " (cut)" if share > ceiling else " (below)" if 0 < share < floor else ""
-        parts.append(text(left + 0.03 * panel, y_of(ceiling * 2.8) + 0.35 * size, f"x₁: {number_text(share)}{clipped}",
-                          "start", ' font-weight="bold"'))
-        notes = [floor_note] if np.any(values[activation] < floor) else []
-        notes += [cut_note] if np.any(values[activation] > ceiling) else []
-        if notes:
-            parts.append(text(right - 0.03 * panel, y_of(floor / 5.5) + 0.35 * size, ";  ".join(notes), "end",
-                              ' fill="#333333" xml:space="preserve"'))
-    sub = f'font-size="{0.75 * size:.1f}"'
-    middle = (top + bottom) / 2
-    parts.append(f'<text transform="translate({0.03 * width:.1f},{middle:.1f}) rotate(-90)" text-anchor="middle">'
-                 f'|∂y<tspan dy="5" {sub}>T</tspan><tspan dy="-5"> / ∂x</tspan><tspan dy="5" {sub}>t</tspan>'
-                 f'<tspan dy="-5">|</tspan></text>')
-    parts.append("</svg>")
-    return "".join(parts), values
-
-
-KERNEL_NEEDED = "Run this cell to use the live explorer: it needs a running Python kernel."
-
-
-class LiveExplorer:
-    """Sliders for W2, T and x_1 that redraw the connectivity picture in a running kernel.
-
-    ``update(w2, steps, size)`` redraws and returns the caption; the widget is ``self.widget``.
-    The picture is an inline SVG (``connectivity_svg``) in an HTML widget with the caption, so a
-    move sends one small message and the browser draws it crisp at the width it is shown.
-
-    Until a front end connected to this kernel shows the widget, it shows only the sentence
-    ``KERNEL_NEEDED``: that is what a saved notebook holds, so a notebook opened without a kernel
-    (or untrusted, as text) says that the cell must run instead of showing a picture that no
-    slider can change. The front end reports each view of the widget (``_view_count``); the first
-    report brings up the sliders and the picture. A "Show the explorer" button under the sentence
-    does the same, for a front end that does not report its views.
-
-    Uses only widgets that exist in ipywidgets 7 and 8 (FloatSlider, IntSlider, FloatLogSlider,
-    HTML, Button, VBox, HBox). Introduced in chapter 4.
-    """
-
-    def __init__(self, w2: float = 1.0, steps: int = 5, size: float = 1.0):
-        import ipywidgets as widgets
-
-        style = {"description_width": "initial"}
-        hidden = widgets.Layout(display="none")
-        self.w2 = widgets.FloatSlider(value=check_w2(w2), min=W2_RANGE[0], max=W2_RANGE[1], step=0.05,
-                                      description="W₂", readout_format=".2f", continuous_update=True, style=style)
-        self.steps = widgets.IntSlider(value=check_steps(steps), min=2, max=60, description="T",
-                                       continuous_update=True, style=style)
-        # ".2" (d3: like "g", trailing zeros trimmed): the book's number_text for every value of this slider (0.001, 0.0018, 0.56, 1, 10)
-        self.size = widgets.FloatLogSlider(value=size, base=10, min=-3, max=1, step=0.25, description="x₁",
-                                           readout_format=".2", continuous_update=True, style=style)
-        self.notice = widgets.HTML(value=f'<p class="live-notice">{KERNEL_NEEDED}</p>')
-        self.controls = widgets.HBox([self.w2, self.steps, self.size], layout=hidden)
-        self.picture = widgets.HTML(layout=widgets.Layout(display="none", max_width="100%"))
-        # In case a front end never reports its views: a click shows the explorer all the same.
-        self.start_button = widgets.Button(description="Show the explorer", tooltip="needs a running kernel")
-        self.start_button.on_click(lambda _button: self.start())
-        self.widget = _KernelNeeded([self.notice, self.start_button, self.controls, self.picture])
-        self.widget._view_count = 0  # the front end counts the views it shows (ipywidgets 7 and 8)
-        self.widget.observe(self._on_view, names="_view_count")
-        for control in (self.w2, self.steps, self.size):
-            control.observe(self._on_change, names="value")
-        self.live = False
-
-    def _on_view(self, change) -> None:
-        if change["new"] and not self.live:
-            self.start()
-
-    def start(self) -> None:
-        """Show the sliders and the picture (the front end has shown the widget)."""
-        self.live = True
-        self.update(self.w2.value, self.steps.value, self.size.value)
-        self.picture.layout.display = None
-        self.controls.layout.display = None
-        self.notice.layout.display = "none"
-        self.start_button.layout.display = "none"
-
-    def _on_change(self, _change) -> None:
-        if self.live:
-            self.update(self.w2.value, self.steps.value, self.size.value)
-
-    def update(self, w2: float, steps: int, size: float) -> str:
-        """Redraw for these values; returns the caption text."""
-        import html
-
-        svg, _ = connectivity_svg(w2, first_input_pulse(steps, size))
-        text = readout(w2, steps, size)
-        self.picture.value = f'{svg}<p class="live-caption">{html.escape(text)}</p>'
-        return text
-
-
-@functools.lru_cache(maxsize=None)
-def _kernel_needed_box():
-    import ipywidgets as widgets
-
-    class KernelNeededBox(widgets.VBox):
-        """A VBox whose text form (what an untrusted notebook shows) says that the cell must run."""
-
-        def __repr__(self) -> str:
-            return KERNEL_NEEDED
-
-    return KernelNeededBox
-
-
-def _KernelNeeded(children):
-    return _kernel_needed_box()(children)
-
-
 def live_w2_explorer(w2: float = 1.0, steps: int = 5, size: float = 1.0):
-    """The live version of the W2 slider (needs a running kernel). Returns the widget.
+    """The live W2 explorer (``rnn_helpers.w2_explorer``): sliders for W2, T and x_1 whose picture
+    the browser redraws on every move. Introduced in chapter 4."""
+    from .w2_explorer import W2Explorer
 
-    Introduced in chapter 4.
-    """
-    return LiveExplorer(w2, steps, size).widget
+    return W2Explorer(w2, steps, size)
 
 
 def draw_w2_chain(steps: int = 5):
@@ -714,8 +519,5 @@ __all__ = [
     "w2_frames",
     "w2_slider",
     "w2_lag_slider",
-    "connectivity_svg",
-    "KERNEL_NEEDED",
-    "LiveExplorer",
     "live_w2_explorer",
 ]

@@ -1,6 +1,5 @@
-"""The W2 slider: its values, captions, frames and the live version."""
+"""The W2 slider: its values, captions and frames (the live explorer: test_w2_explorer.py)."""
 
-import math
 import re
 import warnings
 from pathlib import Path
@@ -8,14 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_helpers.connectivity import connectivity, first_input_pulse
+from rnn_helpers.connectivity import first_input_pulse
 from rnn_helpers.w2_slider import (
     CEILING,
     FLOOR,
-    KERNEL_NEEDED,
     ConnectivityFigure,
-    LiveExplorer,
-    connectivity_svg,
     number_text,  # re-exported from rnn_helpers.formatting
     readout,
     step_ticks,
@@ -156,79 +152,6 @@ def test_slider_starts_where_asked_and_refuses_other_values():
         w2_slider(start_w2=0.5, w2_values=[0.0, 1.0])
 
 
-def test_live_explorer_redraws_on_every_control():
-    explorer = LiveExplorer(w2=1.0, steps=5, size=1.0)
-    explorer.start()
-    first = explorer.picture.value
-    explorer.w2.value = 0.1
-    assert "0.0001" in explorer.picture.value and explorer.picture.value != first
-    explorer.steps.value = 12
-    assert "∂y₁₂/∂x₁" in plain(explorer.picture.value)
-    explorer.size.value = 0.01
-    assert "x₁ = 0.01" in explorer.picture.value
-
-
-def test_live_explorer_says_it_needs_a_kernel_until_a_front_end_shows_it():
-    """What a saved notebook holds: the sentence, no picture, no sliders; and as text the same."""
-    explorer = LiveExplorer(w2=2.0, steps=12, size=1.0)
-    assert explorer.widget.children[0].value == f'<p class="live-notice">{KERNEL_NEEDED}</p>'
-    assert explorer.picture.value == "" and explorer.controls.layout.display == "none"
-    assert repr(explorer.widget) == KERNEL_NEEDED
-    explorer.w2.value = 1.5  # a move before the front end has shown it draws nothing
-    assert explorer.picture.value == ""
-    explorer.widget._view_count = 1  # what the front end sends when it shows the widget
-    assert "W₂ = 1.50,  T = 12" in explorer.picture.value
-    assert explorer.notice.layout.display == "none" and explorer.controls.layout.display is None
-    assert explorer.start_button.layout.display == "none"
-
-
-def test_live_explorer_starts_on_its_button_where_views_are_not_reported():
-    explorer = LiveExplorer(w2=0.5, steps=7, size=1.0)
-    assert explorer.picture.value == "" and explorer.start_button.layout.display is None
-    explorer.start_button.click()
-    assert "W₂ = 0.50,  T = 7" in explorer.picture.value and explorer.controls.layout.display is None
-    assert explorer.notice.layout.display == "none" and explorer.start_button.layout.display == "none"
-
-
-def test_live_explorer_speaks_the_books_notation():
-    explorer = LiveExplorer()
-    assert [c.description for c in (explorer.w2, explorer.steps, explorer.size)] == ["W₂", "T", "x₁"]
-    # d3's ".2" is "g" with trailing zeros trimmed: the same text as number_text for every position
-    assert explorer.size.readout_format == ".2" and explorer.w2.readout_format == ".2f"
-    # what d3 writes with ".2" for some positions (checked in JupyterLab) is the book's number_text
-    for value, shown in [(0.001, "0.001"), (10**-2.75, "0.0018"), (10**-0.25, "0.56"), (1.0, "1"), (10.0, "10")]:
-        assert number_text(value) == shown
-
-
-@pytest.mark.parametrize("w2, steps, size", [(0.1, 5, 1.0), (2.0, 12, 1.0), (2.5, 60, 10.0), (0.5, 30, 0.001),
-                                             (1.0, 2, 0.01)])
-def test_live_picture_draws_the_values_of_connectivity(w2, steps, size):
-    import re
-
-    svg, values = connectivity_svg(w2, first_input_pulse(steps, size))
-    inputs = first_input_pulse(steps, size)
-    for activation in ("linear", "tanh"):
-        np.testing.assert_array_equal(values[activation], connectivity(w2, inputs, activation))
-    # one bar per value at or above the floor, one hatched copy per value above the ceiling
-    shown = sum(int(np.sum(values[a] >= FLOOR)) for a in values)
-    cut = sum(int(np.sum(values[a] > CEILING)) for a in values)
-    bars = re.findall(r'<rect x="[^"]+" y="([^"]+)" width="[^"]+" height="([^"]+)"( fill="url)?', svg)
-    assert len([b for b in bars if not b[2]]) == shown + 4  # + the two grey bands of each panel
-    assert len([b for b in bars if b[2]]) == cut
-    # bar heights on the log scale: proportional to the decades above the floor, clipped at the ceiling
-    for activation, group in zip(("linear", "tanh"), re.findall(r'<g fill="[^"]+">(.*?)</g>', svg)):
-        heights = [float(h) for h in re.findall(r'<rect [^>]*height="([^"]+)"/>', group)]
-        expected = [math.log10(min(v, CEILING) / FLOOR) for v in values[activation] if v >= FLOOR]
-        assert len(heights) == len(expected)
-        if expected and max(expected) > 0.5:
-            scale = max(heights) / max(expected)
-            assert np.allclose(heights, np.array(expected) * scale, atol=0.15)
-    assert f"x₁: {number_text(values['linear'][0])}" in svg
-    assert f"W₂ = {w2:.2f},  T = {steps}" in svg
-    assert ("grey: below 10⁻⁶" in svg) == any(np.any(values[a] < FLOOR) for a in values)
-    assert ("hatched: cut at 10⁴" in svg) == (cut > 0)
-
-
 @pytest.mark.parametrize("call, error, pattern", [
     (lambda: readout(3.0), ValueError, r"w2 must lie in \[0.0, 2.5\]"),
     (lambda: readout(float("nan")), ValueError, r"w2 must be a finite number"),
@@ -282,21 +205,3 @@ def test_chapters_hold_the_kernelspec_jupyterlab_writes(path):
 
     assert json.loads(path.read_text(encoding="utf-8"))["metadata"]["kernelspec"] == {
         "display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-
-
-def test_committed_live_explorer_says_it_needs_a_kernel():
-    """What JupyterLab shows before the cell has run: as text (untrusted) and as saved widgets."""
-    import json
-
-    chapter = json.loads((CHAPTERS[0].parent / "04_vanishing_gradients.ipynb").read_text(encoding="utf-8"))
-    cell = next(c for c in chapter["cells"] if "live_w2_explorer(" in "".join(c["source"]))
-    (output,) = cell["outputs"]
-    assert "".join(output["data"]["text/plain"]) == KERNEL_NEEDED
-    state = chapter["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    box = state[output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]]["state"]
-    notice, button, controls, picture = (state[child.removeprefix("IPY_MODEL_")]["state"]
-                                         for child in box["children"])
-    assert KERNEL_NEEDED in "".join(notice["value"]) and picture["value"] == ""
-    assert button["description"] == "Show the explorer"
-    for hidden in (controls, picture):
-        assert state[hidden["layout"].removeprefix("IPY_MODEL_")]["state"]["display"] == "none"
