@@ -32,7 +32,8 @@ STEPS_RANGE = (2, 60)  # the T slider
 SIZE_QUARTERS = (-12, 4)  # the x_1 slider: x_1 = 10^(k/4), 0.001 to 10 in quarter decades
 STILL_PICTURE = ("Run this cell to move the sliders: until then this is a still picture (the sliders are "
                  "drawn by JavaScript, which Jupyter runs only in a cell's output it trusts).")
-TEXT_FORM = "The live W₂ explorer: sliders for W₂, T and x₁ and the picture they change (an HTML output)."
+TEXT_FORM = ("The live W₂ explorer is an HTML output: open this chapter in Jupyter, Colab or on the book's "
+             "website to move its sliders for W₂, T and x₁.")
 
 
 def _power_text(exponent: int) -> str:

@@ -212,7 +212,7 @@
     return [parts.join(""), values];
   }
 
-  // The picture and its caption for one state, as the explorer shows them (LiveExplorer.update)
+  // rnn_helpers.w2_explorer.explorer_picture: the picture and its caption for one state
   function picture(geometry, w2, steps, size) {
     const [svg, values] = connectivitySvg(geometry, w2, steps, size);
     return `${svg}<p class="live-caption">${escapeHtml(readout(geometry, w2, steps, size, values))}</p>`;
