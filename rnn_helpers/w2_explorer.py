@@ -21,13 +21,13 @@ from importlib import resources
 import numpy as np
 
 from ._validate import real_array
-from .connectivity import check_steps, check_w2, connectivity, first_input_pulse
+from .connectivity import W2_RANGE, check_steps, check_w2, connectivity, first_input_pulse
 from .formatting import number_text, subscript, superscript
 from .plots import PALETTE
 from .w2_slider import CEILING, FIGSIZE, FLOOR, FRAME_DPI, NEURONS, TEXT_SIZE, frame_alt, readout, step_ticks
 
 _SVG_FONT = "DejaVu Sans, Verdana, Helvetica, Arial, sans-serif"
-W2_STEP = 0.05  # the W2 slider's step: W2 = k / 20
+W2_DIVISIONS = 20  # the W2 slider's positions: W2 = k / 20 (a step of 0.05), as the script divides
 STEPS_RANGE = (2, 60)  # the T slider
 SIZE_QUARTERS = (-12, 4)  # the x_1 slider: x_1 = 10^(k/4), 0.001 to 10 in quarter decades
 STILL_PICTURE = ("Run this cell to move the sliders: until then this is a still picture (the sliders are "
@@ -156,13 +156,16 @@ def size_of(quarter: int) -> float:
 def _positions(w2, steps, size) -> tuple[int, int, int]:
     """The three sliders' positions for these values, or a ValueError naming the values allowed."""
     w2 = check_w2(w2)
-    index = round(w2 / W2_STEP)
-    if not math.isclose(index * W2_STEP, w2, abs_tol=1e-9):
-        raise ValueError(f"w2 must be a multiple of {W2_STEP} (the slider's step); got {w2}")
+    index = round(w2 * W2_DIVISIONS)
+    if not math.isclose(index / W2_DIVISIONS, w2, abs_tol=1e-9):
+        raise ValueError(f"w2 must be a multiple of {1 / W2_DIVISIONS} (the slider's step); got {w2}")
     steps = check_steps(steps)
     if not STEPS_RANGE[0] <= steps <= STEPS_RANGE[1]:
         raise ValueError(f"steps must be from {STEPS_RANGE[0]} to {STEPS_RANGE[1]} (the T slider); got {steps}")
-    size = float(real_array(size, "size"))
+    size = real_array(size, "size")
+    if size.ndim != 0:
+        raise ValueError(f"size must be one number; got an array of shape {size.shape}")
+    size = float(size)
     quarters = range(SIZE_QUARTERS[0], SIZE_QUARTERS[1] + 1)
     quarter = round(4 * math.log10(size)) if size > 0 else None
     if quarter not in quarters or not math.isclose(size_of(quarter), size, rel_tol=1e-9):
@@ -189,10 +192,10 @@ class W2Explorer:
 
     def __init__(self, w2: float = 1.0, steps: int = 5, size: float = 1.0):
         index, steps, quarter = _positions(w2, steps, size)
-        self.w2, self.steps, self.size = index / 20, steps, size_of(quarter)
+        self.w2, self.steps, self.size = index / W2_DIVISIONS, steps, size_of(quarter)
         number = next(_numbers)
         name = f"w2-explorer-{number}"
-        controls = [("w2", "W₂", 0, round(2.5 / W2_STEP), index, f"{self.w2:.2f}"),
+        controls = [("w2", "W₂", 0, round(W2_RANGE[1] * W2_DIVISIONS), index, f"{self.w2:.2f}"),
                     ("steps", "T", *STEPS_RANGE, steps, str(steps)),
                     ("size", "x₁", *SIZE_QUARTERS, quarter, number_text(self.size))]
         inputs = "".join(

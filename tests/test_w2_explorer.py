@@ -94,6 +94,9 @@ def test_x1_positions_are_quarter_decades_with_whole_powers_exact():
                                   "the x₁ slider); got 100.0"),
     ({"size": 0.0}, ValueError, "size must be 10^(k/4) for a whole k from -12 to 4 (0.001, 0.0018, ..., 10: "
                                 "the x₁ slider); got 0.0"),
+    ({"size": [1.0, 10.0]}, ValueError, "size must be one number; got an array of shape (2,)"),
+    ({"size": float("inf")}, ValueError,
+     "size must be finite, but it holds 1 NaN or infinite value(s); the first is inf at index ()"),
     ({"size": -1.0}, ValueError, "size must be 10^(k/4) for a whole k from -12 to 4 (0.001, 0.0018, ..., 10: "
                                  "the x₁ slider); got -1.0"),
 ])
