@@ -116,3 +116,14 @@ def test_chapter_4_holds_the_explorer_as_a_still_picture():
     page = "".join(output["data"]["text/html"])
     assert STILL_PICTURE in page and page.count(" disabled ") == 3
     assert explorer_picture(2.0, 12, 1.0) in page
+
+
+def test_the_fixed_labels_of_the_picture():
+    """What no slider changes, and the script takes from Python as it is: ticks and notes."""
+    from rnn_helpers.w2_explorer import _power_text, _svg_geometry
+
+    assert [_power_text(e) for e in (-12, -1, 0, 1, 3)] == ["10⁻¹²", "10⁻¹", "1", "10¹", "10³"]
+    geometry = _svg_geometry()
+    assert geometry["ticks"] == [[-6, "10⁻⁶"], [-4, "10⁻⁴"], [-2, "10⁻²"], [0, "1"], [2, "10²"], [4, "10⁴"]]
+    assert (geometry["floorNote"], geometry["cutNote"]) == ("grey: below 10⁻⁶", "hatched: cut at 10⁴")
+    assert [n["label"] for n in geometry["neurons"]] == ["linear neuron", "tanh neuron"]
