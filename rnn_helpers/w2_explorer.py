@@ -149,8 +149,10 @@ def explorer_picture(w2: float, steps: int, size: float) -> str:
 
 
 def size_of(quarter: int) -> float:
-    """The x_1 slider's value at position ``quarter``: 10^(quarter / 4), whole powers exact."""
-    return 10.0 ** (quarter // 4) if quarter % 4 == 0 else 10 ** (quarter / 4)
+    """The x_1 slider's value at position ``quarter``: 10^(quarter / 4). (A whole power comes out
+    as the nearest double, 0.001 for -12, where pow is correctly rounded, as glibc's is; the script
+    reads whole powers as decimal numbers to be sure of it.)"""
+    return 10.0 ** (quarter / 4)
 
 
 def _positions(w2, steps, size) -> tuple[int, int, int]:
@@ -168,7 +170,7 @@ def _positions(w2, steps, size) -> tuple[int, int, int]:
     size = float(size)
     quarters = range(SIZE_QUARTERS[0], SIZE_QUARTERS[1] + 1)
     quarter = round(4 * math.log10(size)) if size > 0 else None
-    if quarter not in quarters or not math.isclose(size_of(quarter), size, rel_tol=1e-9):
+    if quarter not in quarters or not math.isclose(size_of(quarter), size):  # (rel_tol 1e-9)
         raise ValueError(f"size must be 10^(k/4) for a whole k from {quarters[0]} to {quarters[-1]} "
                          f"(0.001, 0.0018, ..., 10: the x₁ slider); got {size}")
     return index, steps, quarter
@@ -204,7 +206,7 @@ class W2Explorer:
             f'data-lm-suppress-shortcuts="true" '  # JupyterLab leaves the keys to the slider
             f'style="width: 11em; vertical-align: middle"> <output for="{name}-{key}">{shown}</output></span>'
             for key, label, low, high, value, shown in controls)
-        geometry = json.dumps(_svg_geometry(), ensure_ascii=False).replace("</", "<\\/")
+        geometry = json.dumps(_svg_geometry()).replace("</", "<\\/")
         self.html = (
             f'<div class="w2-explorer" id="{name}">'
             f'<p class="w2-explorer-notice"><em>{STILL_PICTURE}</em></p>'

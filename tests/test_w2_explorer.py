@@ -127,3 +127,40 @@ def test_the_fixed_labels_of_the_picture():
     assert geometry["ticks"] == [[-6, "10⁻⁶"], [-4, "10⁻⁴"], [-2, "10⁻²"], [0, "1"], [2, "10²"], [4, "10⁴"]]
     assert (geometry["floorNote"], geometry["cutNote"]) == ("grey: below 10⁻⁶", "hatched: cut at 10⁴")
     assert [n["label"] for n in geometry["neurons"]] == ["linear neuron", "tanh neuron"]
+
+
+def test_picture_at_its_edges():
+    """A value exactly at the floor is drawn and not noted, one exactly at the ceiling is not cut."""
+    at_floor, values = connectivity_svg(0.5, first_input_pulse(3), floor=0.25, ceiling=4.0)  # 0.25, 0.5, 1
+    assert values["linear"].tolist() == [0.25, 0.5, 1.0]
+    linear = at_floor.split(">tanh neuron<")[0]  # the left panel's drawing
+    assert "x₁: 0.25</text>" in linear and "grey" not in linear
+    assert len(re.findall(r'<rect [^>]*/>', re.findall(r'<g fill="[^"]+">(.*?)</g>', at_floor)[0])) == 3
+    at_ceiling, values = connectivity_svg(2.0, first_input_pulse(3), floor=0.25, ceiling=4.0)  # 4, 2, 1
+    assert values["linear"].tolist() == [4.0, 2.0, 1.0]
+    linear = at_ceiling.split(">tanh neuron<")[0]
+    assert "x₁: 4</text>" in linear and "hatched" not in linear and "url(#w2-hatch)" not in linear
+    # both notes in one panel, and the ceiling asked for (not the default) in the cut note
+    both, values = connectivity_svg(2.5, first_input_pulse(8, 0.001), floor=0.8, ceiling=10.0)
+    assert values["tanh"][0] > 10 and values["tanh"][-1] < 0.8
+    assert ">grey: below 1;  hatched: cut at 10¹</text>" in both
+    # the title names x₁ only for a pulse (x₁, 0, 0, ...) other than 1
+    assert ">W₂ = 1.00,  T = 4</text>" in connectivity_svg(1.0, [0.5, 0.3, 0.0, 0.0])[0]
+    assert ">W₂ = 1.00,  T = 4,  x₁ = 0.5</text>" in connectivity_svg(1.0, [0.5, 0.0, 0.0, 0.0])[0]
+    with pytest.raises(ValueError, match=exactly("inputs must be finite, but it holds 1 NaN or infinite value(s); "
+                                                 "the first is nan at index (1,)")):
+        connectivity_svg(1.0, [1.0, float("nan")])
+
+
+def test_explorer_defaults_ends_and_names():
+    from rnn_helpers.w2_explorer import W2Explorer
+
+    for explorer in (W2Explorer(), live_w2_explorer()):
+        assert (explorer.w2, explorer.steps, explorer.size) == (1.0, 5, 1.0)
+    assert live_w2_explorer(steps=2).steps == 2 and live_w2_explorer(steps=60).steps == 60
+    # float noise on the slider's grid is forgiven, at 0 too
+    assert live_w2_explorer(w2=0.15000000000000002).w2 == 0.15 and live_w2_explorer(w2=1e-12).w2 == 0.0
+    page = live_w2_explorer(w2=0.5)._repr_html_()
+    name = re.search(r'<div class="w2-explorer" id="([^"]+)">', page).group(1)
+    assert set(re.findall(r' id="(w2-explorer-[^"]+)"', page)) == {name, f"{name}-w2", f"{name}-steps", f"{name}-size"}
+    assert page.count("</output></span><span style=") == 2  # three slider groups side by side
