@@ -204,7 +204,9 @@ class W2Explorer:
             f'<span style="white-space: nowrap; margin-right: 1.5em"><label for="{name}-{key}">{label}</label> '
             f'<input type="range" id="{name}-{key}" min="{low}" max="{high}" step="1" value="{value}" disabled '
             f'data-lm-suppress-shortcuts="true" '  # JupyterLab leaves the keys to the slider
-            f'style="width: 11em; vertical-align: middle"> <output for="{name}-{key}">{shown}</output></span>'
+            f'style="width: 11em; vertical-align: middle"> <output for="{name}-{key}" '
+            # as wide as the longest readout ("0.0018"): a new value never moves the sliders
+            f'style="display: inline-block; min-width: 6ch">{shown}</output></span>'
             for key, label, low, high, value, shown in controls)
         geometry = json.dumps(_svg_geometry()).replace("</", "<\\/")
         self.html = (

@@ -1,4 +1,5 @@
-"""The live W2 explorer's HTML and its Python drawing (the browser's drawing: browser/test_w2_explorer.py)."""
+"""The live W2 explorer's HTML and its Python drawing (the script's drawing is compared with it in
+test_w2_explorer_script.py; the page in browser/test_explorer_page.py)."""
 
 import json
 import math
@@ -56,7 +57,7 @@ def test_explorer_opens_as_a_still_picture_with_disabled_labelled_sliders():
     assert repr(explorer) == TEXT_FORM and f"<em>{STILL_PICTURE}</em>" in page
     sliders = re.findall(r'<label for="([^"]+)">([^<]+)</label> <input type="range" id="([^"]+)" min="(-?\d+)" '
                          r'max="(-?\d+)" step="1" value="(-?\d+)" disabled data-lm-suppress-shortcuts="true" [^>]*> '
-                         r'<output for="([^"]+)">([^<]+)</output>',
+                         r'<output for="([^"]+)" style="[^"]+">([^<]+)</output>',
                          page)
     assert [(label, int(low), int(high), int(value), shown) for _, label, _, low, high, value, _, shown in sliders] == [
         ("W₂", 0, 50, 40, "2.00"), ("T", 2, 60, 12, "12"), ("x₁", -12, 4, 0, "1")]
@@ -164,3 +165,5 @@ def test_explorer_defaults_ends_and_names():
     name = re.search(r'<div class="w2-explorer" id="([^"]+)">', page).group(1)
     assert set(re.findall(r' id="(w2-explorer-[^"]+)"', page)) == {name, f"{name}-w2", f"{name}-steps", f"{name}-size"}
     assert page.count("</output></span><span style=") == 2  # three slider groups side by side
+    # each readout as wide as the longest ("0.0018"), so that a new value never moves a slider
+    assert page.count('<output for="') == page.count('style="display: inline-block; min-width: 6ch">') == 3

@@ -1,7 +1,7 @@
 """The live W2 explorer's script, run by Node.js outside any page: for every W₂ position and T and
 x₁ around every branch of the drawing, it writes the same SVG and caption as rnn_helpers, and
 numbers as number_text writes them (ties, carries, subnormals). The page itself, its sliders and
-the website's copy are tested in browser/test_w2_explorer.py."""
+the website's copy are tested in browser/test_explorer_page.py."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 // and the connectivity picture |∂y_T/∂x_t| of the linear and the tanh neuron.
 //
 // Each function mirrors the Python function named in its comment, operation for operation, so that
-// the page draws what rnn_helpers draws: tests/browser/test_w2_explorer.py compares the two.
+// the page draws what rnn_helpers draws: tests/test_w2_explorer_script.py compares the two.
 // Numbers are written with exact decimal rounding (half to even, as Python and numpy round).
 (function () {
   "use strict";
