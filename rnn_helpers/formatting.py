@@ -48,12 +48,8 @@ def number_text(value: float) -> str:
         return "0"
     if 1e-6 <= value < 1e6:
         return np.format_float_positional(value, precision=2, unique=False, fractional=False, trim="-")
-    exponent = math.floor(math.log10(value))
-    # 10.0**exponent underflows below 10⁻³⁰⁷ (to 0 past 10⁻³²³): scale a tiny value up first
-    mantissa = value / 10.0**exponent if exponent >= -300 else value * 1e100 / 10.0 ** (exponent + 100)
-    if round(mantissa, 1) >= 10:  # 9.96e7 would read "10.0 × 10⁷"
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{mantissa:.1f} × 10{superscript(exponent)}"
+    mantissa, exponent = f"{value:.1e}".split("e")  # rounded from the exact value: 9.96e7 gives 1.0e+08
+    return f"{mantissa} × 10{superscript(int(exponent))}"
 
 
 __all__ = ["number_text", "subscript", "superscript"]

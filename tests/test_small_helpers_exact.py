@@ -71,6 +71,8 @@ def test_init_readout_uses_its_seed():
     (9.96e7, "1.0 × 10⁸"), (9.94e-7, "9.9 × 10⁻⁷"),
     # below 10⁻³⁰⁷ a power of ten is subnormal or 0: the smallest doubles still get their digits
     (2.2e-308, "2.2 × 10⁻³⁰⁸"), (1e-310, "1.0 × 10⁻³¹⁰"), (5e-324, "4.9 × 10⁻³²⁴"), (3.3e-301, "3.3 × 10⁻³⁰¹"),
+    # just below a tie: 0.235 is 0.23499… as a double, so two digits are 0.23 (not the shortest form's 0.24)
+    (0.235, "0.23"), (2.35e-9, "2.3 × 10⁻⁹"), (2.45e-9, "2.5 × 10⁻⁹"),
 ])
 def test_number_text_at_the_edges(value, text):
     assert number_text(value) == text

@@ -26,6 +26,7 @@ STEPS = (2, 5, 8, 9, 25, 26, 60)
 QUARTERS = (-12, -7, -1, 0, 4)
 NUMBERS = [
     0.0625, 0.375, 12.5, 13.5, 125.0, 0.5**20,  # exact ties: half to even, as numpy and Python round
+    0.235, 2.35e-9,  # just below a tie (0.23499…): rounded from the exact value, not from the shortest '0.235'
     9.96e7, 9.95e-7, 999999.0, 1e6, 1e-6, 9.999e-7, 4.2e-5, 3.6e7, 2.5**40,  # carries and range ends
     8.2e-34, 2.2e-308, 5e-324, 1.7976931348623157e308, 0.0, -16.0,  # tiny, subnormal, largest, zero, sign
 ]

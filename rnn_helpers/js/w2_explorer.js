@@ -49,8 +49,9 @@
     return sign + (digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text);
   }
 
-  // numpy.format_float_positional(x, precision=2, unique=False, fractional=False, trim="-"), x > 0
-  function twoDigits(x) {
+  // x > 0 to two significant digits, rounded half to even from its exact value: [kept, exponent]
+  // with x ≈ kept / 10 × 10^exponent and kept a BigInt from 10 to 99
+  function twoSignificant(x) {
     const [D, k] = exactDecimal(x);
     let exponent = D.toString().length - 1 - k; // x = d.dd… × 10^exponent
     let kept = dropDigits(D, D.toString().length - 2);
@@ -58,6 +59,12 @@
       kept /= 10n;
       exponent += 1;
     }
+    return [kept, exponent];
+  }
+
+  // numpy.format_float_positional(x, precision=2, unique=False, fractional=False, trim="-"), x > 0
+  function twoDigits(x) {
+    const [kept, exponent] = twoSignificant(x);
     const digits = kept.toString(), shift = exponent - 1; // x ≈ kept × 10^shift
     let text;
     if (shift >= 0) text = digits + "0".repeat(shift);
@@ -71,13 +78,9 @@
     value = Math.abs(value);
     if (value === 0) return "0";
     if (value >= 1e-6 && value < 1e6) return twoDigits(value);
-    let exponent = Math.floor(Math.log10(value));
-    let mantissa = exponent >= -300 ? value / Number(`1e${exponent}`) : (value * 1e100) / Number(`1e${exponent + 100}`);
-    if (Number(fixed(mantissa, 1)) >= 10) {
-      mantissa /= 10;
-      exponent += 1;
-    }
-    return `${fixed(mantissa, 1)} × 10${superscript(exponent)}`;
+    const [kept, exponent] = twoSignificant(value); // Python's f"{value:.1e}"
+    const digits = kept.toString();
+    return `${digits[0]}.${digits[1]} × 10${superscript(exponent)}`;
   }
 
   // rnn_helpers.connectivity.connectivity(w2, first_input_pulse(steps, size), activation)
