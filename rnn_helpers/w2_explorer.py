@@ -4,9 +4,9 @@ the picture of ``|d y_T / d x_t|`` for the linear and the tanh neuron, redrawn o
 The picture is an inline SVG. ``connectivity_svg`` draws it in Python; the explorer's page draws
 it in the browser with ``js/w2_explorer.js``, which mirrors ``connectivity_svg``, ``readout`` and
 ``connectivity`` operation for operation, so every move is shown at the next frame, with no
-kernel, on the website, in Jupyter and in Colab alike. The browser tests compare the two drawings
-string for string. The geometry both use (``_svg_geometry``) is computed here once and handed to
-the page as JSON.
+kernel, on the website, in Jupyter and in Colab alike. tests/test_w2_explorer_script.py compares
+the two drawings string for string. The geometry both use (``_svg_geometry``) is computed here once
+and handed to the page as JSON. Chapter 4 calls it as ``rnn_helpers.w2_slider.live_w2_explorer``.
 """
 
 from __future__ import annotations
@@ -224,13 +224,4 @@ class W2Explorer:
         return TEXT_FORM
 
 
-def live_w2_explorer(w2: float = 1.0, steps: int = 5, size: float = 1.0) -> W2Explorer:
-    """The live W2 explorer, shown when it is the last expression of a cell. ``w2`` must be on the
-    slider's grid (a multiple of 0.05), ``steps`` from 2 to 60, ``size`` 10^(k/4) from 0.001 to 10.
-
-    Introduced in chapter 4.
-    """
-    return W2Explorer(w2, steps, size)
-
-
-__all__ = ["connectivity_svg", "explorer_picture", "live_w2_explorer", "size_of", "W2Explorer"]
+__all__ = ["connectivity_svg", "explorer_picture", "size_of", "W2Explorer"]

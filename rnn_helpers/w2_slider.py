@@ -390,8 +390,10 @@ def w2_lag_slider(lags=(5, 20, 50), size: float = 1.0, start_w2: float = 1.0, st
 
 
 def live_w2_explorer(w2: float = 1.0, steps: int = 5, size: float = 1.0):
-    """The live W2 explorer (``rnn_helpers.w2_explorer``): sliders for W2, T and x_1 whose picture
-    the browser redraws on every move. Introduced in chapter 4."""
+    """The live W2 explorer (``rnn_helpers.w2_explorer.W2Explorer``): sliders for W2, T and x_1
+    whose picture the browser redraws on every move; shown when it is the last expression of a
+    cell. ``w2`` must be on the slider's grid (a multiple of 0.05), ``steps`` from 2 to 60, ``size``
+    10^(k/4) from 0.001 to 10. Introduced in chapter 4."""
     from .w2_explorer import W2Explorer
 
     return W2Explorer(w2, steps, size)

@@ -17,10 +17,9 @@ from rnn_helpers.w2_explorer import (
     TEXT_FORM,
     connectivity_svg,
     explorer_picture,
-    live_w2_explorer,
     size_of,
 )
-from rnn_helpers.w2_slider import CEILING, FLOOR, live_w2_explorer as live_w2_explorer_of_chapter_4, readout
+from rnn_helpers.w2_slider import CEILING, FLOOR, live_w2_explorer, readout
 
 
 @pytest.mark.parametrize("w2, steps, size", [(0.1, 5, 1.0), (2.0, 12, 1.0), (2.5, 60, 10.0), (0.5, 30, 0.001),
@@ -69,7 +68,7 @@ def test_explorer_opens_as_a_still_picture_with_disabled_labelled_sliders():
     assert "</" not in geometry and json.loads(geometry)["close"].endswith("</svg>")
     assert page.count("<script>") == 1 and "rnnBookW2Explorer" in page
     # a second explorer on the same page gets its own ids
-    second = live_w2_explorer_of_chapter_4(w2=0.5, steps=3, size=size_of(-7))._repr_html_()
+    second = live_w2_explorer(w2=0.5, steps=3, size=size_of(-7))._repr_html_()
     ids = set(re.findall(r' id="(w2-explorer-[^"]+)"', page))  # (the hatch pattern is the same in both)
     assert len(ids) == 4 and not ids & set(re.findall(r' id="(w2-explorer-[^"]+)"', second))
     assert 'value="10" disabled' in second and 'value="-7" disabled' in second and "0.018</output>" in second

@@ -258,6 +258,6 @@
     document.querySelectorAll(".w2-explorer").forEach(start);
   }
 
-  window.rnnBookW2Explorer = { startAll, picture, numberText, connectivity, fixed, sizeOf };
+  window.rnnBookW2Explorer = { startAll, picture, numberText, sizeOf };
   startAll();
 })();

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from rnn_helpers.w2_explorer import explorer_picture, live_w2_explorer, size_of
+from rnn_helpers.w2_explorer import explorer_picture, size_of
+from rnn_helpers.w2_slider import live_w2_explorer
 
 
 @pytest.fixture(scope="module")
