@@ -1,5 +1,6 @@
-"""Test order for every pytest run of the repository (unit tests, nbval over notebooks/, the browser
-test). At the root so that it applies to `pytest notebooks` too.
+"""Test order for every pytest run of the repository (unit tests, nbval over the notebooks, the
+browser test), and the Colab-like notebook runs' environments. At the root so that it applies to
+`pytest notebooks` and `pytest _build/colab-notebooks` too.
 
 Browser checks run page by page, so that one loaded page serves the checks of all three browser
 test files (see the ``loaded`` fixture in tests/browser/conftest.py). Under pytest-xdist, .ci/test
@@ -10,11 +11,13 @@ sends it (each notebook whole: nbval runs its cells in order in one kernel).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
 from pathlib import Path
 
+import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 # The browser test's page report (tests/browser/page_checks.py) is gathered here, in the root
@@ -22,10 +25,19 @@ from xdist.scheduler import LoadScopeScheduling
 sys.path.insert(0, str(Path(__file__).resolve().parent / "tests" / "browser"))
 from page_checks import REPORT_PARTS, SITE, write_report  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
+import colab_like  # noqa: E402
+
+# The kernel specs of the Colab-like copies of the chapters (tests/colab_like.py), which name them.
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    [str(colab_like.KERNELS), *filter(None, [os.environ.get("JUPYTER_PATH")])])
+
 # Within one page: the loading checks first (console errors of the load itself; axe-core later asks
-# for a stylesheet that 404s), the sliders moved, then axe-core and the other accessibility checks,
-# then the rendering checks (which open every solution).
-BROWSER_FILE_ORDER = {"test_site.py": 0, "test_accessibility.py": 1, "test_rendering.py": 2}
+# for a stylesheet that 404s), the sliders moved, chapter 4's live explorer, then axe-core and the
+# other accessibility checks, then the rendering checks (which open every solution, and end at
+# phone size).
+BROWSER_FILE_ORDER = {"test_site.py": 0, "test_explorer_page.py": 1, "test_accessibility.py": 2,
+                      "test_rendering.py": 3}
 BROWSER_PAGE_CHECK = re.compile(r"^tests/browser/(%s)::[^\[]+\[(?P<page>[^\]]+)\]$"
                                 % "|".join(re.escape(name) for name in BROWSER_FILE_ORDER))
 
@@ -38,9 +50,9 @@ def browser_page(nodeid: str) -> str | None:
 
 
 # Under pytest-xdist the scopes go to the workers in the order they are collected: the longest
-# first (the Colab-style runs, then the notebooks, then the pages), so that the many short test
-# modules fill the gaps at the end and both workers finish at about the same time.
-LONGEST_FIRST = ("tests/test_colab_style.py", "notebooks/", "tests/browser/")
+# first (the Colab-like notebook runs, then the notebooks, then the pages), so that the many short
+# test modules fill the gaps at the end and both workers finish at about the same time.
+LONGEST_FIRST = ("_build/colab-notebooks/", "notebooks/", "tests/browser/")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -88,3 +100,29 @@ def pytest_sessionfinish(session):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
             reporter.write_line(f"page weights and axe-core results: {SITE.parent / 'page-weights.md'}")
+
+
+def colab_copy(item) -> Path | None:
+    """The Colab-like copy of a chapter whose cell ``item`` is (nbval), None for any other test."""
+    path = Path(str(item.path))
+    return path if path.suffix == ".ipynb" and colab_like.flavor_of(path) else None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    """Before a Colab-like copy's kernel starts (with its first cell): a fresh environment for it."""
+    copy = colab_copy(item)
+    if copy is not None and item.parent.kernel is None:
+        colab_like.make_fresh_environment(copy)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a Colab-like copy's last cell: rnn_helpers was installed into its own environment."""
+    copy = colab_copy(item)
+    result = yield
+    last = nextitem is None or nextitem.parent is not item.parent
+    if copy is not None and last and item.parent.kernel is not None:  # not if it never started
+        colab_like.check_installed_by_setup_cell(copy)
+    return result

@@ -111,9 +111,8 @@ def frame_sliders(page):
     return page.locator(".widget-vbox:has(> .widget-hslider)")
 
 
-def first_frame_slider(browser, url: str):
-    """Open ``url`` and return (page, box) for the page's first frame slider, scrolled into view."""
-    page = open_page(browser, url).page
+def first_frame_slider(page):
+    """(page, box) for the page's first frame slider, scrolled into view."""
     box = frame_sliders(page).first
     box.scroll_into_view_if_needed()
     return page, box

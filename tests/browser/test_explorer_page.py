@@ -66,11 +66,11 @@ def test_sliders_answer_keyboard_and_mouse(explorer_page):
     assert not errors
 
 
-def test_chapter_4_page_has_a_working_explorer(browser, site_url):
-    """On the website the explorer starts by itself and redraws on a key press, with no kernel."""
-    from page_checks import open_page
-
-    visit = open_page(browser, f"{site_url}/notebooks/04_vanishing_gradients.html")
+@pytest.mark.parametrize("path", ["notebooks/04_vanishing_gradients.html"])
+def test_chapter_4_page_has_a_working_explorer(loaded, path):
+    """On the website the explorer starts by itself and redraws on a key press, with no kernel.
+    (One of the page's checks: the root conftest.py runs it right after those of test_site.py.)"""
+    visit = loaded(path)
     page = visit.page
     page.wait_for_function("() => document.querySelector('.w2-explorer')?.dataset.started === 'yes'")
     opening = shown(page)
@@ -80,4 +80,3 @@ def test_chapter_4_page_has_a_working_explorer(browser, site_url):
     page.keyboard.press("End")
     assert shown(page)["picture"] == as_parsed(page, explorer_picture(2.0, 60, 1.0))
     assert not visit.console_errors and not visit.foreign_requests
-    page.close()
