@@ -63,3 +63,19 @@ def test_page_own_files_are_under_budget(loaded, path):
     total = html.stat().st_size + sum(image.stat().st_size for image in images)
     record(path, weight=total)
     assert total < PAGE_BUDGET_BYTES, f"{path} weighs {total / 1e6:.2f} MB with its images (budget 3 MB)"
+
+
+@pytest.mark.parametrize("path", ["book/intro.html"])
+def test_colour_mode_button_names_the_mode_it_shows(loaded, path):
+    """The theme's colour-mode button is named after the icon it shows (WCAG 2.5.3, see
+    book/_static/theme-a11y.js), through a whole cycle of clicks: light, dark, system, light."""
+    page = loaded(path).page
+    button = page.locator(".theme-switch-button").first
+    shown_titles = []
+    for _ in range(4):
+        shown = button.evaluate("""b => { const icon = [...b.querySelectorAll('[data-mode]')].find(i => i.getClientRects().length);
+            return icon ? (icon.getAttribute('title') || icon.querySelector('title').textContent) : null; }""")
+        assert button.get_attribute("aria-label") == f"Color mode: {shown}", (shown, button.get_attribute("aria-label"))
+        shown_titles.append(shown)
+        button.click()
+    assert shown_titles[0] == shown_titles[3] == "Light" and len(set(shown_titles)) == 3, shown_titles
