@@ -131,10 +131,11 @@ def new_venv(where: Path, base_site: Path, pth_name: str) -> Path:
     return where / "bin" / "python"
 
 
-def rnn_helpers_leaks(python: Path, cwd: Path) -> str | None:
-    """Where ``python`` would import rnn_helpers from, run as the notebook's kernel is; None if nowhere."""
-    origin = run(str(python), "-c", INSTALLED, cwd=cwd, env=clean_environment()).stdout.split()[1]
-    return None if origin == "missing" else origin
+def installed(python: Path, cwd: Path) -> tuple[str, str]:
+    """The ipywidgets version ``python`` has and where it would import rnn_helpers from ("missing"
+    if nowhere), asked with the environment variables the notebook's kernel gets."""
+    version, origin = run(str(python), "-c", INSTALLED, cwd=cwd, env=clean_environment()).stdout.split()
+    return version, origin
 
 
 def flavor_base(flavor: str) -> Path:
@@ -150,8 +151,8 @@ def flavor_base(flavor: str) -> Path:
         new_venv(home, view, "colab_stack.pth")  # pip comes from the view
         run(str(python), "-m", "pip", "install", "--quiet", FLAVORS[flavor])
         run(str(python), "-c", "import " + ", ".join(BASE))
-        leak = rnn_helpers_leaks(python, ENVS)
-        assert leak is None, f"rnn_helpers is importable in the Colab-like base {home}, from {leak}"
+        _, origin = installed(python, ENVS)
+        assert origin == "missing", f"rnn_helpers is importable in the Colab-like base {home}, from {origin}"
         (home / ".stamp").write_text(stamp)
     return python
 
@@ -233,12 +234,10 @@ def make_fresh_environment(copy: Path) -> None:
     assert chapter.exists(), f"{copy} is a copy of {chapter}, which no longer exists: {stale}"
     assert without_kernel(json.loads(copy.read_text())) == without_kernel(json.loads(chapter.read_text())), \
         f"{copy} differs from {chapter.relative_to(ROOT)}: {stale}"
-    base = ENVS / flavor / "bin" / "python"
-    base_site = run(str(base), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
     env = copy.parent / "env"
     shutil.rmtree(env, ignore_errors=True)
-    python = new_venv(env, Path(base_site), "colab_preinstalled.pth")
-    version, origin = run(str(python), "-c", INSTALLED, cwd=copy.parent, env=clean_environment()).stdout.split()
+    python = new_venv(env, ENVS / flavor / SITE_PACKAGES, "colab_preinstalled.pth")  # flavor_base's venv
+    version, origin = installed(python, copy.parent)
     expected = FLAVORS[flavor].split("==")[1]
     assert version == expected, f"the {flavor} environment has ipywidgets {version}, not {expected}"
     assert origin == "missing", f"rnn_helpers must not be importable before the setup cell runs; it is, from {origin}"
@@ -247,7 +246,7 @@ def make_fresh_environment(copy: Path) -> None:
 def check_installed_by_setup_cell(copy: Path) -> None:
     """After a copy's last cell: the setup cell installed rnn_helpers into the notebook's own environment."""
     env = copy.parent / "env"
-    origin = run(str(env / "bin" / "python"), "-c", INSTALLED, cwd=copy.parent, env=clean_environment()).stdout.split()[1]
+    _, origin = installed(env / "bin" / "python", copy.parent)
     assert origin.startswith(str(env / SITE_PACKAGES)), \
         f"the setup cell should have installed rnn_helpers into the notebook's own environment {env}, not {origin}"
 
