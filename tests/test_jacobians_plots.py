@@ -161,13 +161,19 @@ def check_common(fig, data, *, norms, nonlinearity, steps, sweep, floor, ceiling
     assert left.get_position().x0 < 0.15 and right.get_position().x1 > 0.85
 
 
-@pytest.fixture(scope="module")
-def default_figure():
-    """The chapter's figure: every default (tanh, 50 steps, the default sweep, floor 1e-20, ceiling 1e20),
-    two hidden units to keep it fast."""
-    fig, data = plot_layer_gradients(hidden=2)
-    yield fig, data
-    plt.close(fig)
+def test_survival_after_is_what_is_left_after_fifty_steps_by_default():
+    # a linear layer with an orthogonal W_hh multiplies every gradient by ||W|| per step
+    np.testing.assert_allclose(survival_after([0.5, 2.0], "linear"), [0.5**50, 2.0**50], rtol=1e-10)
+    assert survival_after((3,), "linear", steps=4) == pytest.approx([81.0], rel=1e-12)
+
+
+def test_survival_after_passes_the_layers_settings_on():
+    sweep = [0.8, 1.7]
+    settings = dict(hidden=3, seed=2, input_scale=0.7, kind="gaussian")
+    expected = [torch_ratios(s, "tanh", 6, **settings)[6] for s in sweep]
+    np.testing.assert_allclose(survival_after(sweep, "tanh", steps=6, **settings), expected, rtol=1e-10)
+    expected = [torch_ratios(s, "sigmoid", 6, **settings)[6] for s in sweep]
+    np.testing.assert_allclose(survival_after(sweep, "sigmoid", steps=6, **settings), expected, rtol=1e-10)
 
 
 @pytest.fixture(scope="module")
@@ -179,24 +185,6 @@ def linear_figure():
                                      hidden=3, seed=5, input_scale=0.8)
     yield fig, data
     plt.close(fig)
-
-
-def test_default_figure_draws_the_chapters_numbers(default_figure):
-    fig, data = default_figure
-    norms = (0.5, 0.9, 1.5, 3.0)
-    steps = 50
-    curves = {norm: torch_ratios(norm, "tanh", steps, hidden=2) for norm in norms}
-    survival = {"linear": np.array(DEFAULT_SWEEP) ** steps}  # orthogonal and linear: exactly ||W||^50
-    for name in ("tanh", "sigmoid"):
-        survival[name] = np.array([torch_ratios(s, name, steps, hidden=2)[steps] for s in DEFAULT_SWEEP])
-    check_common(fig, data, norms=norms, nonlinearity="tanh", steps=steps, sweep=DEFAULT_SWEEP,
-                 floor=1e-20, ceiling=1e20, curves=curves, survival=survival)
-    # some values really are beyond the limits (drawn at the edge): 6^50 and the sigmoid at 0.25
-    assert survival["linear"][-1] > 1e20 and survival["sigmoid"][0] < 1e-20
-    left, right = fig.axes
-    # one labelled tick every ten decades from the floor to the ceiling
-    for ax in (left, right):
-        assert tick_values(ax) == pytest.approx([1e-20, 1e-10, 1.0, 1e10, 1e20], rel=1e-12)
 
 
 def test_linear_figure_draws_exact_powers_and_clips_them(linear_figure):
@@ -222,16 +210,28 @@ def test_linear_figure_draws_exact_powers_and_clips_them(linear_figure):
         assert tick_values(ax) == pytest.approx([1e-10, 1.0], rel=1e-12)
 
 
-def test_survival_after_is_what_is_left_after_fifty_steps_by_default():
-    # a linear layer with an orthogonal W_hh multiplies every gradient by ||W|| per step
-    np.testing.assert_allclose(survival_after([0.5, 2.0], "linear"), [0.5**50, 2.0**50], rtol=1e-10)
-    assert survival_after((3,), "linear", steps=4) == pytest.approx([81.0], rel=1e-12)
+@pytest.fixture(scope="module")
+def default_figure():
+    """The chapter's figure: every default (tanh, 50 steps, the default sweep, floor 1e-20, ceiling 1e20),
+    two hidden units to keep it fast."""
+    fig, data = plot_layer_gradients(hidden=2)
+    yield fig, data
+    plt.close(fig)
 
 
-def test_survival_after_passes_the_layers_settings_on():
-    sweep = [0.8, 1.7]
-    settings = dict(hidden=3, seed=2, input_scale=0.7, kind="gaussian")
-    expected = [torch_ratios(s, "tanh", 6, **settings)[6] for s in sweep]
-    np.testing.assert_allclose(survival_after(sweep, "tanh", steps=6, **settings), expected, rtol=1e-10)
-    expected = [torch_ratios(s, "sigmoid", 6, **settings)[6] for s in sweep]
-    np.testing.assert_allclose(survival_after(sweep, "sigmoid", steps=6, **settings), expected, rtol=1e-10)
+def test_default_figure_draws_the_chapters_numbers(default_figure):
+    fig, data = default_figure
+    norms = (0.5, 0.9, 1.5, 3.0)
+    steps = 50
+    curves = {norm: torch_ratios(norm, "tanh", steps, hidden=2) for norm in norms}
+    survival = {"linear": np.array(DEFAULT_SWEEP) ** steps}  # orthogonal and linear: exactly ||W||^50
+    for name in ("tanh", "sigmoid"):
+        survival[name] = np.array([torch_ratios(s, name, steps, hidden=2)[steps] for s in DEFAULT_SWEEP])
+    check_common(fig, data, norms=norms, nonlinearity="tanh", steps=steps, sweep=DEFAULT_SWEEP,
+                 floor=1e-20, ceiling=1e20, curves=curves, survival=survival)
+    # some values really are beyond the limits (drawn at the edge): 6^50 and the sigmoid at 0.25
+    assert survival["linear"][-1] > 1e20 and survival["sigmoid"][0] < 1e-20
+    left, right = fig.axes
+    # one labelled tick every ten decades from the floor to the ceiling
+    for ax in (left, right):
+        assert tick_values(ax) == pytest.approx([1e-20, 1e-10, 1.0, 1e10, 1e20], rel=1e-12)

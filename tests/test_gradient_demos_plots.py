@@ -1,0 +1,231 @@
+"""Chapter 4's figures of the training runs: the gradient reaching each step (``plot_step_gradients``)
+and loss and gradient norm with and without clipping (``plot_clipping``). Hand-built runs with
+numbers chosen so that every ratio, floor and edge case can be worked out by hand; every text,
+colour, width, limit and tick the reader sees is checked."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
+from matplotlib.ticker import LogLocator, NullLocator  # noqa: E402
+
+from rnn_helpers.gradient_demos import RunConfig, RunResult, plot_clipping, plot_step_gradients  # noqa: E402
+from rnn_helpers.plots import PALETTE  # noqa: E402
+
+SERIES = [PALETTE[name] for name in ("blue", "orange", "green", "vermillion", "purple", "sky")]
+STEP_YLABEL = r"$\|\partial L/\partial h_t\| \,/\, \|\partial L/\partial h_T\|$"
+STEP_XLABEL = "step t (x₁ is read at t = 1)"
+
+
+def run(losses=(1.0,), grad_norms=(1.0,), step_grad_norms=None, diverged_at=None):
+    losses = np.array(losses, dtype=float)
+    return RunResult(RunConfig(), losses, np.array(grad_norms, dtype=float),
+                     {key: np.array(value, dtype=float) for key, value in (step_grad_norms or {}).items()},
+                     diverged_at, None if diverged_at is not None else 0.5)
+
+
+def drawn_without_runtime_warnings(function, *args, **kwargs):
+    """Call a plotting function with numpy's warnings (division by zero, 0/0) turned into errors."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        return function(*args, **kwargs)
+
+
+def check_no_minor_ticks(ax):
+    assert isinstance(ax.yaxis.get_minor_locator(), NullLocator)
+    assert isinstance(ax.xaxis.get_minor_locator(), NullLocator)
+
+
+def check_spines(ax):
+    assert ax.spines["top"].get_visible() is False and ax.spines["right"].get_visible() is False
+    assert ax.spines["left"].get_visible() and ax.spines["bottom"].get_visible()
+
+
+def check_inside(fig):
+    """tight_layout: every panel with its labels inside the figure, filling it."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        box = ax.get_tightbbox(renderer)
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    assert fig.axes[0].get_position().x0 < 0.15 and fig.axes[-1].get_position().x1 > 0.85
+
+
+# --- plot_step_gradients -------------------------------------------------------------------------
+
+# Seven recorded updates (the six colours wrap), given out of order. T = 4, so the ratio is
+# ||dL/dh_t|| / ||dL/dh_4||, drawn no lower than the floor:
+RECORDED = {
+    40: [4.0, 3.0, 2.0, 1.0],  # 4, 3, 2, 1
+    0: [1e-15, 1e-3, 0.5, 2.0],  # 5e-16 (drawn at the floor), 5e-4, 0.25, 1
+    10: [0.3, 0.0, 0.0, 0.5],  # 0.6, 0 (floor), 0 (floor), 1: the last norm is below 1, the others 0
+    5: [0.0, 2.0, 1.0, 0.0],  # no gradient reached h_4: drawn at the floor, without a warning
+    20: [1e3, 1.0, 1e-3, 1e-6],  # 1e9, 1e6, 1e3, 1
+    30: [2.0, 8.0, 0.25, 4.0],  # 0.5, 2, 0.0625, 1
+    1: [7.0, 7.0, 7.0, 7.0],  # 1, 1, 1, 1
+}
+DRAWN = {  # in order of the update, with the floor 1e-12
+    0: [1e-12, 5e-4, 0.25, 1.0],
+    1: [1.0, 1.0, 1.0, 1.0],
+    5: [1e-12, 1e-12, 1e-12, 1e-12],
+    10: [0.6, 1e-12, 1e-12, 1.0],
+    20: [1e9, 1e6, 1e3, 1.0],
+    30: [0.5, 2.0, 0.0625, 1.0],
+    40: [4.0, 3.0, 2.0, 1.0],
+}
+SECOND = {3: [8.0, 4.0, 2.0, 1.0, 0.5, 0.25]}  # T = 6: 32, 16, 8, 4, 2, 1
+
+
+@pytest.fixture(scope="module")
+def two_panels():
+    fig = drawn_without_runtime_warnings(plot_step_gradients, {"lag T = 4": run(step_grad_norms=RECORDED),
+                                                               "lag T = 6": run(step_grad_norms=SECOND)})
+    yield fig
+    plt.close(fig)
+
+
+def check_panel(ax, title, drawn, floor):
+    assert ax.get_title() == title
+    assert ax.get_xlabel() == STEP_XLABEL
+    assert ax.get_yscale() == "log"
+    assert ax.get_ylim() == pytest.approx((floor / 10, 1e3), rel=1e-12)
+    curves = ax.lines[:-1]
+    assert len(curves) == len(drawn)
+    for i, (line, (update, values)) in enumerate(zip(curves, drawn.items())):
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, len(values) + 1))
+        np.testing.assert_allclose(line.get_ydata(), values, rtol=1e-12, atol=0)
+        assert to_rgba(line.get_color()) == to_rgba(SERIES[i % 6])
+        assert line.get_marker() == "o" and line.get_markersize() == 2.5
+        assert line.get_label() == f"update {update}"
+    one = ax.lines[-1]  # the dotted line at a ratio of 1
+    assert list(one.get_ydata()) == [1.0, 1.0] and list(one.get_xdata()) == [0, 1]
+    assert to_rgba(one.get_color()) == to_rgba("0.3")
+    assert one.get_linestyle() == ":" and one.get_linewidth() == 1
+    legend = ax.get_legend()
+    assert [text.get_text() for text in legend.get_texts()] == [f"update {update}" for update in drawn]
+    assert all(text.get_fontsize() == 8 for text in legend.get_texts())
+    assert legend.get_frame_on() is False
+    assert legend._loc == Legend.codes["lower right"]
+    check_spines(ax)
+    check_no_minor_ticks(ax)
+
+
+def test_step_gradients_draw_each_recorded_update_as_a_ratio_to_the_last_step(two_panels):
+    fig = two_panels
+    assert tuple(fig.get_size_inches()) == pytest.approx((9.4, 3.6))
+    assert len(fig.axes) == 2
+    first, second = fig.axes
+    check_panel(first, "lag T = 4", DRAWN, 1e-12)
+    check_panel(second, "lag T = 6", {3: [8.0, 4.0, 2.0, 1.0, 0.5, 0.25] / np.float64(0.25)}, 1e-12)
+    # one y axis for both panels, labelled on the first only
+    assert first.get_shared_y_axes().joined(first, second)
+    assert first.get_ylabel() == STEP_YLABEL and second.get_ylabel() == ""
+    # a tick every three decades from the floor up to 1
+    for ax in (first, second):
+        assert list(ax.get_yticks()) == pytest.approx([1e-12, 1e-9, 1e-6, 1e-3, 1.0], rel=1e-12)
+    check_inside(fig)
+
+
+def test_one_panel_with_its_own_floor():
+    # floor 3e-6: the lowest tick is the first decade above it, 1e-5, then every three decades below 10
+    fig = drawn_without_runtime_warnings(plot_step_gradients, {"one run": run(step_grad_norms={7: [1e-9, 0.1, 2.0]})},
+                                         floor=3e-6)
+    assert len(fig.axes) == 1
+    (ax,) = fig.axes
+    check_panel(ax, "one run", {7: [3e-6, 0.05, 1.0]}, 3e-6)
+    assert ax.get_ylabel() == STEP_YLABEL
+    assert list(ax.get_yticks()) == pytest.approx([1e-5, 1e-2], rel=1e-12)
+    check_inside(fig)
+    plt.close(fig)
+
+
+# --- plot_clipping -------------------------------------------------------------------------------
+
+WILD = run(losses=[0.5, 2.0, 40.0, 3000.0], grad_norms=[1.5, 12.0, 300.0, 2e4], diverged_at=4)
+CALM = run(losses=[0.5, 0.4, 0.3, 0.25, 0.2, 0.15], grad_norms=[1.2, 0.9, 0.7, 0.5, 0.4, 0.35])
+CLIPPED = run(losses=[0.5, 0.45, 0.6, 0.3, 0.35, 0.2], grad_norms=[1.5, 3.0, 0.9, 0.6, 0.2, 0.1])
+RUNS = {"lr 0.3, no clipping": WILD, "lr 0.1, no clipping": CALM, "lr 0.3, clipped at 0.57": CLIPPED}
+
+
+@pytest.fixture(scope="module")
+def clipping_figure():
+    fig = plot_clipping(RUNS, 0.5678)
+    yield fig
+    plt.close(fig)
+
+
+def test_clipping_draws_every_runs_loss_and_gradient_norm(clipping_figure):
+    fig = clipping_figure
+    assert tuple(fig.get_size_inches()) == pytest.approx((9.4, 3.6))
+    assert len(fig.axes) == 2
+    left, right = fig.axes
+    # left: each run's loss, then, after the run that diverged, a cross on its last loss
+    lines = list(left.lines)
+    for i, (label, result) in enumerate(RUNS.items()):
+        line = lines.pop(0)
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(len(result.losses)))
+        np.testing.assert_array_equal(line.get_ydata(), result.losses)
+        assert to_rgba(line.get_color()) == to_rgba(SERIES[i])
+        assert line.get_label() == label and line.get_linewidth() == 1.2 and line.get_linestyle() == "-"
+        assert line.get_marker() in ("None", None, "")
+        if result.diverged_at is not None:
+            cross = lines.pop(0)
+            assert list(cross.get_xdata()) == [3] and list(cross.get_ydata()) == [3000.0]
+            assert cross.get_marker() == "X" and cross.get_markersize() == 10
+            assert to_rgba(cross.get_color()) == to_rgba(SERIES[i])
+            assert cross.get_linestyle() == "None"
+    assert lines == []
+    # the note beside the cross
+    assert len(left.texts) == 1
+    note = left.texts[0]
+    assert note.get_text() == "diverged: next loss above $10^{6}$"
+    assert tuple(note.xy) == (3, 3000.0)
+    assert tuple(note.xyann) == (12, 0) and note.anncoords == "offset points"
+    assert note.get_verticalalignment() == "center" and note.get_fontsize() == 8.5
+    assert to_rgba(note.get_color()) == to_rgba(SERIES[0])
+    # right: each run's gradient norm, then the threshold
+    for i, (line, (label, result)) in enumerate(zip(right.lines, RUNS.items())):
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(len(result.grad_norms)))
+        np.testing.assert_array_equal(line.get_ydata(), result.grad_norms)
+        assert to_rgba(line.get_color()) == to_rgba(SERIES[i])
+        assert line.get_label() == label and line.get_linewidth() == 1.2 and line.get_linestyle() == "-"
+    assert len(right.lines) == 4
+    threshold = right.lines[3]
+    assert list(threshold.get_ydata()) == [0.5678, 0.5678] and list(threshold.get_xdata()) == [0, 1]
+    assert to_rgba(threshold.get_color()) == to_rgba("black")
+    assert threshold.get_linestyle() == "--" and threshold.get_linewidth() == 1
+    assert threshold.get_label() == "clipping threshold 0.57"
+
+    assert (left.get_yscale(), left.get_xlabel(), left.get_ylabel(), left.get_title()) == (
+        "log", "update", "loss (squared error)", "loss")
+    assert (right.get_yscale(), right.get_xlabel(), right.get_ylabel(), right.get_title()) == (
+        "log", "update", "gradient norm before clipping", "gradient norm")
+    assert left.get_legend() is None
+    legend = right.get_legend()
+    assert [text.get_text() for text in legend.get_texts()] == [*RUNS, "clipping threshold 0.57"]
+    assert all(text.get_fontsize() == 8 for text in legend.get_texts())
+    assert legend.get_frame_on() is False
+    assert legend._loc == Legend.codes["upper right"]
+    for ax in (left, right):
+        check_spines(ax)
+        check_no_minor_ticks(ax)
+        # a few labelled decades (no more than about six): over six decades every second one, over
+        # eighteen every third
+        locator = ax.yaxis.get_major_locator()
+        assert isinstance(locator, LogLocator) and locator.numticks == 6
+        assert list(locator.tick_values(1e-3, 1e3)) == pytest.approx(10.0 ** np.arange(-5, 6, 2), rel=1e-12)
+        assert list(locator.tick_values(1e-9, 1e9)) == pytest.approx(10.0 ** np.arange(-11, 11, 3), rel=1e-12)
+    check_inside(fig)
+
+
+def test_clipping_marks_no_cross_where_no_run_diverged():
+    fig = plot_clipping({"calm": CALM}, 2.0)
+    left, right = fig.axes
+    assert len(left.lines) == 1 and len(left.texts) == 0
+    assert right.lines[-1].get_label() == "clipping threshold 2.00"
+    plt.close(fig)
