@@ -79,3 +79,83 @@ def test_bad_input_is_refused():
         torch_loss_and_grads(params, X, TARGETS[:3])
     with pytest.raises(TypeError, match=r"must be a TorchCharRNN"):
         char_params_from_torch(torch.nn.RNN(3, 3))
+
+
+# ---- h0, ignored targets, T != V and whole messages (issue 20: each test below was written against a mutant)
+
+from reference import exactly, finite_difference  # noqa: E402
+
+
+def random_char_params(hidden, seed):
+    rng = np.random.default_rng(seed)
+    return {key: rng.normal(0, 0.8, value.shape) for key, value in init_char_rnn(6, hidden, seed).items()}
+
+
+def test_h0_gradient_matches_finite_differences_of_the_numpy_loss():
+    params = random_char_params(3, 11)
+    h0 = np.array([0.3, -0.7, 0.1])
+    _, _, torch_grads = torch_loss_and_grads(params, X, TARGETS, h0)
+    nudged = h0.copy()  # finite_difference moves its entries in place
+    numeric = finite_difference(lambda: char_rnn_loss(params, X, TARGETS, nudged)[0], nudged)
+    np.testing.assert_allclose(torch_grads["h0"], numeric, rtol=1e-6, atol=1e-9)
+    assert torch_grads["h0"].dtype == np.float64 and torch_grads["h0"].shape == (3,)
+
+
+@pytest.mark.parametrize("h0", [[1, 0, -1], np.array([1.0, 0.0, -1.0], dtype=np.float32)])
+def test_h0_may_be_a_list_of_ints_or_float32(h0):
+    params = random_char_params(3, 12)
+    loss, grads = char_rnn_loss(params, X, TARGETS, np.array([1.0, 0.0, -1.0]))
+    torch_loss, _, torch_grads = torch_loss_and_grads(params, X, TARGETS, h0)
+    assert torch_loss == pytest.approx(loss, abs=1e-13)
+    for key in CHAR_RNN_KEYS:
+        np.testing.assert_allclose(torch_grads[key], grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+
+
+def test_without_h0_the_state_starts_at_zero_and_there_is_no_h0_gradient():
+    params = random_char_params(4, 13)
+    loss, grads = char_rnn_loss(params, X, TARGETS)
+    torch_loss, torch_probs, torch_grads = torch_loss_and_grads(params, X, TARGETS)
+    probs, _, _ = char_rnn_forward(X, params, np.zeros(4))
+    assert torch_loss == pytest.approx(loss, abs=1e-13)
+    np.testing.assert_allclose(torch_probs, probs, atol=1e-13)
+    assert set(torch_grads) == set(CHAR_RNN_KEYS)
+    for key in CHAR_RNN_KEYS:
+        np.testing.assert_allclose(torch_grads[key], grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+
+
+def test_steps_with_target_minus_one_are_left_out_of_the_mean():
+    params = random_char_params(4, 14)
+    targets = TARGETS.copy()
+    targets[[0, 3]] = -1  # four steps keep a target
+    probs, _, _ = char_rnn_forward(X, params)
+    kept = [t for t in range(6) if targets[t] != -1]
+    expected = -np.mean(np.log(probs[kept, targets[kept]]))
+    torch_loss, torch_probs, torch_grads = torch_loss_and_grads(params, X, targets)
+    assert torch_loss == pytest.approx(expected, abs=1e-13)
+    np.testing.assert_allclose(torch_probs, probs, atol=1e-13)
+    _, grads = char_rnn_loss(params, X, targets)
+    for key in CHAR_RNN_KEYS:
+        np.testing.assert_allclose(torch_grads[key], grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+
+
+def test_a_sequence_shorter_than_the_vocabulary():
+    params = random_char_params(5, 15)
+    x, targets = VOCAB.one_hot("Plea"), VOCAB.encode("leas")  # T = 4, V = 6
+    loss, grads = char_rnn_loss(params, x, targets)
+    torch_loss, torch_probs, torch_grads = torch_loss_and_grads(params, x, targets)
+    assert torch_probs.shape == (4, 6)
+    assert torch_loss == pytest.approx(loss, abs=1e-13)
+    for key in CHAR_RNN_KEYS:
+        np.testing.assert_allclose(torch_grads[key], grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+
+
+class OnlyAnRNN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = torch.nn.RNN(3, 3)
+
+
+@pytest.mark.parametrize("module, name", [(torch.nn.RNN(3, 3), "RNN"), (OnlyAnRNN(), "OnlyAnRNN")])
+def test_char_params_from_torch_refuses_other_modules_with_the_whole_message(module, name):
+    with pytest.raises(TypeError, match=exactly(f"module must be a TorchCharRNN (made by torch_char_rnn), got {name}")):
+        char_params_from_torch(module)
