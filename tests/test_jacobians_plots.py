@@ -2,6 +2,8 @@
 it draws (``survival_after``): every curve against torch autograd or the exact power of an orthogonal
 linear layer, and every text, colour, width, limit and tick the reader sees."""
 
+import functools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -28,6 +30,7 @@ GAMMA = {"linear": 1.0, "tanh": 1.0, "sigmoid": 0.25}
 LEFT_YLABEL = r"$\|\partial L/\partial h_{T-k}\| \,/\, \|\partial L/\partial h_T\|$"
 
 
+@functools.lru_cache(maxsize=None)  # the same references serve several tests
 def torch_ratios(spectral_norm, nonlinearity, steps, hidden=32, input_scale=1.0, seed=0, kind="orthogonal"):
     """||dL/dh_{T-k}|| / ||dL/dh_T||, k = 0..steps, by torch autograd, for the layer that
     ``random_layer_gradient_norms`` describes: W_ih = I, zero biases, W_hh drawn first from
