@@ -75,6 +75,20 @@ def test_fixed_point_is_exactly_zero_up_to_w2_one():
     assert fixed_point(np.nextafter(1.0, 2.0)) > 0.0
 
 
+def float_residual(w2, h):
+    return np.tanh(w2 * h) - h
+
+
+@pytest.mark.parametrize("w2", [1.05, 1.1, 1.5, 2.0, 2.2, 2.45, 2.5])
+def test_fixed_point_sits_where_the_float_residual_turns_from_positive(w2):
+    """Bisection "to machine precision": h* is one of the two neighbouring doubles between which
+    tanh(W2 h) - h, computed in floating point, turns from positive to zero or negative."""
+    h = fixed_point(w2)
+    below, above = np.nextafter(h, 0.0), np.nextafter(h, 1.0)
+    assert ((float_residual(w2, h) > 0 and float_residual(w2, above) <= 0)
+            or (float_residual(w2, below) > 0 and float_residual(w2, h) <= 0))
+
+
 # ---- noisy_latch: the documented defaults and draws, against a loop written out per trial
 
 def reference_latch(w2, first, distractions):
