@@ -52,12 +52,8 @@ def test_redrawn_figure_shows_what_a_fresh_figure_shows(step):
     plt.close("all")
 
 
-def test_slider_has_one_frame_per_word_and_leaves_no_figure_open():
-    plt.close("all")
-    slider = reading_slider(SENTENCES, VOCAB, PARAMS)
-    control = slider.children[0]
-    assert list(control.options) == ["1", "2", "3", "4"] and control.value == "1"
-    assert plt.get_fignums() == []
+# The slider (one frame per word, opening at one word, no figure left open) is checked in
+# tests/test_word_order_exact.py, with its pictures, alt texts and captions.
 
 
 @pytest.mark.parametrize("step", [0, 5])
