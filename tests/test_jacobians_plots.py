@@ -238,3 +238,14 @@ def test_default_figure_draws_the_chapters_numbers(default_figure):
     # one labelled tick every ten decades from the floor to the ceiling
     for ax in (left, right):
         assert tick_values(ax) == pytest.approx([1e-20, 1e-10, 1.0, 1e10, 1e20], rel=1e-12)
+
+
+def test_bound_above_a_low_ceiling_is_drawn_at_the_ceiling():
+    # a ceiling below 1: the bound 0.5^k, k = 0..3, starts above it
+    fig, _ = plot_layer_gradients(spectral_norms=(0.5,), nonlinearity="linear", steps=3, sweep=[0.5],
+                                  floor=1e-3, ceiling=0.4)
+    left = fig.axes[0]
+    assert [line.get_linestyle() for line in left.lines] == ["-", "--"]
+    for line in left.lines:  # the curve (exactly 0.5^k: linear, orthogonal) and the bound
+        np.testing.assert_allclose(line.get_ydata(), [0.4, 0.4, 0.25, 0.125], rtol=1e-12)
+    plt.close(fig)
