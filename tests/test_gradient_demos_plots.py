@@ -93,7 +93,7 @@ def check_panel(ax, title, drawn, floor):
     assert ax.get_title() == title
     assert ax.get_xlabel() == STEP_XLABEL
     assert ax.get_yscale() == "log"
-    assert ax.get_ylim() == pytest.approx((floor / 10, 1e3), rel=1e-12)
+    assert ax.get_ylim() == pytest.approx((floor / 10, 1e3), rel=1e-12, abs=0)
     curves = ax.lines[:-1]
     assert len(curves) == len(drawn)
     for i, (line, (update, values)) in enumerate(zip(curves, drawn.items())):
@@ -127,7 +127,7 @@ def test_step_gradients_draw_each_recorded_update_as_a_ratio_to_the_last_step(tw
     assert first.get_ylabel() == STEP_YLABEL and second.get_ylabel() == ""
     # a tick every three decades from the floor up to 1
     for ax in (first, second):
-        assert list(ax.get_yticks()) == pytest.approx([1e-12, 1e-9, 1e-6, 1e-3, 1.0], rel=1e-12)
+        assert list(ax.get_yticks()) == pytest.approx([1e-12, 1e-9, 1e-6, 1e-3, 1.0], rel=1e-12, abs=0)
     check_inside(fig)
 
 
@@ -139,7 +139,7 @@ def test_one_panel_with_its_own_floor():
     (ax,) = fig.axes
     check_panel(ax, "one run", {7: [3e-6, 0.05, 1.0]}, 3e-6)
     assert ax.get_ylabel() == STEP_YLABEL
-    assert list(ax.get_yticks()) == pytest.approx([1e-5, 1e-2], rel=1e-12)
+    assert list(ax.get_yticks()) == pytest.approx([1e-5, 1e-2], rel=1e-12, abs=0)
     check_inside(fig)
     plt.close(fig)
 
@@ -218,8 +218,8 @@ def test_clipping_draws_every_runs_loss_and_gradient_norm(clipping_figure):
         # eighteen every third
         locator = ax.yaxis.get_major_locator()
         assert isinstance(locator, LogLocator) and locator.numticks == 6
-        assert list(locator.tick_values(1e-3, 1e3)) == pytest.approx(10.0 ** np.arange(-5, 6, 2), rel=1e-12)
-        assert list(locator.tick_values(1e-9, 1e9)) == pytest.approx(10.0 ** np.arange(-11, 11, 3), rel=1e-12)
+        assert list(locator.tick_values(1e-3, 1e3)) == pytest.approx(10.0 ** np.arange(-5, 6, 2), rel=1e-12, abs=0)
+        assert list(locator.tick_values(1e-9, 1e9)) == pytest.approx(10.0 ** np.arange(-11, 11, 3), rel=1e-12, abs=0)
     check_inside(fig)
 
 
@@ -229,3 +229,10 @@ def test_clipping_marks_no_cross_where_no_run_diverged():
     assert len(left.lines) == 1 and len(left.texts) == 0
     assert right.lines[-1].get_label() == "clipping threshold 2.00"
     plt.close(fig)
+
+
+def test_clipping_refuses_a_run_with_fewer_gradient_norms_than_losses():
+    # one gradient norm per update: a record that does not line up is not drawn against the wrong updates
+    with pytest.raises(ValueError, match="x and y must have same first dimension"):
+        plot_clipping({"short": run(losses=[0.5, 0.4, 0.3], grad_norms=[1.0, 0.9])}, 1.0)
+    plt.close("all")

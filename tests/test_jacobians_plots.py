@@ -92,7 +92,7 @@ def check_common(fig, data, *, norms, nonlinearity, steps, sweep, floor, ceiling
     assert left.get_xlabel() == "steps back k"
     assert left.get_ylabel() == LEFT_YLABEL
     assert left.get_title() == f"{nonlinearity} layer (dashed: the bound)"
-    assert left.get_ylim() == pytest.approx((floor / 10, ceiling * 10), rel=1e-12)
+    assert left.get_ylim() == pytest.approx((floor / 10, ceiling * 10), rel=1e-12, abs=0)
     legend = left.get_legend()
     assert [text.get_text() for text in legend.get_texts()] == [rf"$\|W_{{hh}}\|$ = {norm:g}" for norm in norms]
     assert all(text.get_fontsize() == 8 for text in legend.get_texts())
@@ -120,13 +120,13 @@ def check_common(fig, data, *, norms, nonlinearity, steps, sweep, floor, ceiling
     assert len(right.texts) == 2
     for text, bound, label in zip(right.texts, (1.0, 4.0), ("1/γ = 1", "1/γ = 4")):
         assert text.get_text() == label
-        assert text.get_position() == pytest.approx((bound + 0.08, ceiling / 1e4), rel=1e-12)
+        assert text.get_position() == pytest.approx((bound + 0.08, ceiling / 1e4), rel=1e-12, abs=0)
         assert text.get_horizontalalignment() == "left" and text.get_verticalalignment() == "center"
         assert text.get_fontsize() == 8.5
     assert right.get_yscale() == "log"
     assert right.get_xlabel() == r"largest singular value $\|W_{hh}\|$"
     assert right.get_ylabel() == f"left after {steps} steps back"
-    assert right.get_ylim() == pytest.approx((floor / 10, ceiling * 10), rel=1e-12)
+    assert right.get_ylim() == pytest.approx((floor / 10, ceiling * 10), rel=1e-12, abs=0)
     assert right.get_title() == "vanishing is certain left of 1/γ (dotted)"
     # the title sits 20 points above the axes (room for the legend in between)
     assert right.titleOffsetTrans.get_matrix()[1, 2] == pytest.approx(20 / 72 * fig.dpi)
@@ -167,7 +167,7 @@ def check_common(fig, data, *, norms, nonlinearity, steps, sweep, floor, ceiling
 def test_survival_after_is_what_is_left_after_fifty_steps_by_default():
     # a linear layer with an orthogonal W_hh multiplies every gradient by ||W|| per step
     np.testing.assert_allclose(survival_after([0.5, 2.0], "linear"), [0.5**50, 2.0**50], rtol=1e-10)
-    assert survival_after((3,), "linear", steps=4) == pytest.approx([81.0], rel=1e-12)
+    assert survival_after((3,), "linear", steps=4) == pytest.approx([81.0], rel=1e-12, abs=0)
 
 
 def test_survival_after_passes_the_layers_settings_on():
@@ -210,7 +210,7 @@ def test_linear_figure_draws_exact_powers_and_clips_them(linear_figure):
     assert sum(line.get_linestyle() == "--" for line in left.lines) == 3
     # ticks every ten decades from 1e-10 up to the ceiling 1e9: 1e10 lies above it
     for ax in (left, right):
-        assert tick_values(ax) == pytest.approx([1e-10, 1.0], rel=1e-12)
+        assert tick_values(ax) == pytest.approx([1e-10, 1.0], rel=1e-12, abs=0)
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +237,7 @@ def test_default_figure_draws_the_chapters_numbers(default_figure):
     left, right = fig.axes
     # one labelled tick every ten decades from the floor to the ceiling
     for ax in (left, right):
-        assert tick_values(ax) == pytest.approx([1e-20, 1e-10, 1.0, 1e10, 1e20], rel=1e-12)
+        assert tick_values(ax) == pytest.approx([1e-20, 1e-10, 1.0, 1e10, 1e20], rel=1e-12, abs=0)
 
 
 def test_bound_above_a_low_ceiling_is_drawn_at_the_ceiling():
