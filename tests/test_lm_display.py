@@ -25,6 +25,12 @@ from reference import exactly  # noqa: E402
 
 BLUE, VERMILLION = to_rgba(PALETTE["blue"]), to_rgba(PALETTE["vermillion"])
 
+# A reader's own matplotlib style must not change the chapter's pictures: every width, edge, face
+# and legend setting below is chosen by the helpers, not left to these defaults.
+ODD_STYLE = {"patch.linewidth": 2.5, "lines.linewidth": 4.0, "patch.edgecolor": "red", "patch.force_edgecolor": True,
+             "patch.facecolor": "green", "font.size": 7.0, "legend.fontsize": 5.0, "legend.frameon": True,
+             "legend.loc": "lower left"}
+
 
 def r(*values):
     """Numbers rounded to 6 places (a tuple), so that 0.1 + 0.2 and 0.3 compare equal."""
@@ -63,8 +69,9 @@ def _texts(ax):
     return Counter(found)
 
 
-def _expected_bptt(chunks, length):
-    """The picture the docstring and chapter 6 describe, step t (from 0) centred at x = t."""
+def _expected_bptt(chunks, length, input_width=1.0):
+    """The picture the docstring and chapter 6 describe, step t (from 0) centred at x = t.
+    (The input arrows keep the style's patch width, ``input_width``.)"""
     steps = chunks * length
     grey4, white, black = to_rgba("0.4"), to_rgba("white"), to_rgba("black")
     none = (0.0, 0.0, 0.0, 0.0)
@@ -79,7 +86,7 @@ def _expected_bptt(chunks, length):
         texts[(r(t, 1.0), f"$h_{{{t + 1}}}$", "center", "center", 14.0, black, None)] += 1
         texts[(r(t, 0.15), f"$x_{{{t + 1}}}$", "center", "center", 14.0, black, None)] += 1
         # the input x_t feeds the state from below, in grey
-        arrows[(r(t, 0.3), r(t, 0.68), *head, 12, grey4, grey4, 1.0, "solid")] += 1
+        arrows[(r(t, 0.3), r(t, 0.68), *head, 12, grey4, grey4, input_width, "solid")] += 1
     for t in range(steps - 1):
         # forward: every pair of neighbours, across chunk borders too, just above the middle
         arrows[(r(t + 0.32, 1.08), r(t + 0.68, 1.08), *head, 13, BLUE, BLUE, 1.5, "solid")] += 1
@@ -105,10 +112,11 @@ def _lines(ax):
                     line.get_linestyle()) for line in ax.lines)
 
 
-@pytest.mark.parametrize("chunks, length", [(2, 3), (3, 4)])
-def test_truncated_bptt_draws_boxes_arrows_frames_and_detach_bars(chunks, length):
-    ax = draw_truncated_bptt(chunks=chunks, length=length)
-    rects, arrows, texts, lines = _expected_bptt(chunks, length)
+@pytest.mark.parametrize("chunks, length, style", [(2, 3, {}), (3, 4, ODD_STYLE)])
+def test_truncated_bptt_draws_boxes_arrows_frames_and_detach_bars(chunks, length, style):
+    with plt.rc_context(style):
+        ax = draw_truncated_bptt(chunks=chunks, length=length)
+    rects, arrows, texts, lines = _expected_bptt(chunks, length, style.get("patch.linewidth", 1.0))
     assert _rectangles(ax) == rects
     assert _arrows(ax) == arrows
     assert _texts(ax) == texts
@@ -134,7 +142,8 @@ def test_truncated_bptt_defaults_to_three_chunks_of_four_steps():
 
 
 def test_truncated_bptt_legend_names_both_arrows_under_the_picture():
-    ax = draw_truncated_bptt(chunks=2, length=2)
+    with plt.rc_context(ODD_STYLE):
+        ax = draw_truncated_bptt(chunks=2, length=2)
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == ["state value, forward",
                                                          "gradient, backward (within a chunk only)"]
@@ -226,7 +235,8 @@ def test_plot_loss_curves_draws_every_run_and_every_baseline():
     curves = {"run A": (np.array([10, 20, 30, 40]), np.array([4.0, 3.5, 3.0, 2.8])),
               "run B": (np.array([10, 50, 110]), np.array([4.2, 3.1, 2.5]))}
     levels = {"unigram": 4.3, "5-gram": 2.6, "3-gram": 3.4}
-    ax = plot_loss_curves(curves, levels)
+    with plt.rc_context(ODD_STYLE):
+        ax = plot_loss_curves(curves, levels)
     assert tuple(ax.figure.get_size_inches()) == (8, 3.2)
     runs, baselines = ax.lines[:2], ax.lines[2:]
     for line, (label, (updates, bits)), colour in zip(runs, curves.items(), (PALETTE["blue"], PALETTE["orange"])):
@@ -314,10 +324,11 @@ def test_guess_lines_wraps_at_72_characters_by_default():
         "text  " + "x" * 72, "guess ·" + "y" * 71, "", "text  yx", "guess yy"]
 
 
-def test_guess_lines_keeps_a_tab_guessed_last():
-    vocab = Vocabulary(["a", "\t"])
-    probs = _one_hot_probs(vocab, ["a", "\t", "a"])
-    assert guess_lines("aaa", probs, vocab) == "text  aaa\nguess ·a\t"
+def test_guess_lines_keeps_whatever_character_is_guessed_last():
+    vocab = Vocabulary(["a", "\t", "X"])
+    for last in ("\t", "X"):
+        probs = _one_hot_probs(vocab, ["a", last, "a"])
+        assert guess_lines("aaa", probs, vocab) == "text  aaa\nguess ·a" + last
 
 
 def test_guess_lines_names_probs_in_its_errors():
