@@ -363,7 +363,7 @@ def pick_device(name: str = "auto"):
         return torch.device(name)
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    if torch.backends.mps.is_available():  # every torch build has the module; False off Apple
         return torch.device("mps")
     return torch.device("cpu")
 
