@@ -101,7 +101,7 @@ def test_chain_frames_the_boxes_with_one_box_width_each_side(chain):
     assert ax.get_xlim() == pytest.approx((first_centre - width, last_centre + width))
 
 
-@pytest.mark.parametrize("steps", [2, 7])
+@pytest.mark.parametrize("steps", [1, 2, 7])
 def test_chain_caption_counts_the_links_of_any_length(steps):
     fig = draw_w2_chain(steps)
     (ax,) = fig.axes
@@ -191,7 +191,7 @@ def test_tanh_figure_axes_read_as_the_chapter_says(tanh_figure):
         "step t", r"$W_2\,(1 - h_t^2)$", "factor per step back")
     assert right.get_ylim() == (0, 2.2)
     for ax in (left, right):
-        assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+        assert ax.spines["top"].get_visible() is False and ax.spines["right"].get_visible() is False
         assert ax.spines["left"].get_visible() and ax.spines["bottom"].get_visible()
         assert ax.get_xlim() == (0.5, 12.5)
         locator = ax.xaxis.get_major_locator()
@@ -211,3 +211,24 @@ def test_tanh_figure_legend_sits_under_both_panels_in_one_row(tanh_figure):
         # the panels (with their tick labels and x label) sit above the legend, inside the figure
         assert ax.get_tightbbox(renderer).y0 >= legend_top - 1
         assert ax.get_position().y0 > 0.08 and ax.get_position().y1 < 1
+        assert 0 < ax.get_position().x0 and ax.get_position().x1 < 1
+    left, right = tanh_figure.axes
+    assert left.get_position().x1 < right.get_position().x0  # side by side, not stacked
+
+
+def test_defaults_draw_what_chapter_4_shows():
+    chain = draw_w2_chain()
+    assert len(by_gid(chain.axes[0], "hidden-box")) == 5
+    fig = plot_tanh_neuron()
+    left, _ = fig.axes
+    assert [line.get_label() for line in left.lines] == [
+        "W2 = 0.5, x1 = 1", "W2 = 1, x1 = 1", "W2 = 2, x1 = 1", "W2 = 2, x1 = 0.01"]
+    assert left.get_xlim() == (0.5, 20.5)
+    plt.close(chain)
+    plt.close(fig)
+
+
+def test_only_a_first_input_below_a_tenth_is_dashed():
+    fig = plot_tanh_neuron(((1.0, 0.1), (1.0, 0.0999)), steps=3)
+    assert [line.get_linestyle() for line in fig.axes[0].lines] == ["-", "--"]
+    plt.close(fig)
