@@ -248,3 +248,79 @@ def test_blitted_frames_are_the_same_pixels_as_frames_drawn_whole():
 def test_frames_use_the_default_dpi():
     frames, _ = forget_gate_frames(forget_gate_sweep([1.0], np.ones(5)))
     assert frame_pixels(frames[0]).shape == (352, 576, 3)  # FIGSIZE (7.2, 4.4) inches at 80 dpi
+
+
+# ---------------------------------------------------------------- the hand-set LSTM and the sweep
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def one_step_derivative(x, input_bias=0.0, output_bias=0.0, candidate_weight=1.0):
+    """|dh_1/dx_1| of the hand-set LSTM after one step from c_0 = 0, by the chain rule:
+    g = tanh(w x), c = i g, h = o tanh(c), so dh/dx = o (1 - tanh(c)^2) i (1 - g^2) w."""
+    i, o, g = sigmoid(input_bias), sigmoid(output_bias), np.tanh(candidate_weight * x)
+    return abs(o * (1 - np.tanh(i * g) ** 2) * i * (1 - g ** 2) * candidate_weight)
+
+
+def test_scalar_lstm_connectivity_of_one_step_and_its_gate_settings():
+    from rnn_helpers.forget_gate import scalar_lstm_connectivity
+
+    np.testing.assert_allclose(scalar_lstm_connectivity(0.0, [0.7]), [one_step_derivative(0.7)], rtol=1e-12)
+    settings = {"input_bias": 2.0, "output_bias": -1.0, "candidate_weight": 0.5}
+    np.testing.assert_allclose(scalar_lstm_connectivity(0.0, [0.7], **settings), [one_step_derivative(0.7, **settings)],
+                               rtol=1e-12)
+
+
+def test_scalar_lstm_connectivity_underflows_to_0_even_when_the_caller_raises_on_underflow():
+    from rnn_helpers.forget_gate import scalar_lstm_connectivity
+
+    with np.errstate(all="raise"):
+        values = scalar_lstm_connectivity(-10.0, np.ones(120))  # f = 4.5e-5: f^119 is far below float64
+    assert values[0] == 0.0
+    shown = values > 1e-290
+    np.testing.assert_allclose(values[shown][:-1] / values[shown][1:], sigmoid(-10.0), rtol=1e-9)
+
+
+def test_scalar_lstm_params_defaults_and_bounds():
+    from rnn_helpers.forget_gate import scalar_lstm_params
+
+    params = scalar_lstm_params(-10.0)
+    np.testing.assert_array_equal(params["bias_ih"], [0.0, -10.0, 0.0, 0.0])
+    np.testing.assert_array_equal(params["weight_ih"][:, 0], [0.0, 0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(scalar_lstm_params(10.0)["bias_ih"], [0.0, 10.0, 0.0, 0.0])  # both ends are in range
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"input_bias": "a"}, TypeError, "input_bias must be a real number, got str 'a'"),
+    ({"output_bias": 11.0}, ValueError, "output_bias must be a finite number in [-10.0, 10.0], got 11.0"),
+    ({"candidate_weight": "a"}, TypeError, "candidate_weight must be a numpy array of real numbers, got str"),
+])
+def test_scalar_lstm_params_errors_name_the_argument(kwargs, error, message):
+    from rnn_helpers.forget_gate import scalar_lstm_params
+
+    with pytest.raises(error, match=exactly(message)):
+        scalar_lstm_params(0.0, **kwargs)
+
+
+@pytest.mark.parametrize("biases, inputs, error, message", [
+    ([0.0], np.ones((2, 2)), ValueError, "inputs must be 1-D (T,), one number per step; got shape (2, 2) (2-D)"),
+    ([0.0], np.ones(0), ValueError, "inputs is an empty sequence (T = 0); give at least one step"),
+    ([0.0], "a", TypeError, "inputs must be a numpy array of real numbers, got str"),
+    ([0.0, "x"], np.ones(3), TypeError, "biases[...] must be a real number, got str 'x'"),
+    ([], np.ones(3), ValueError, "biases must hold at least one forget-gate bias"),
+])
+def test_forget_gate_sweep_errors_whole_messages(biases, inputs, error, message):
+    with pytest.raises(error, match=exactly(message)):
+        forget_gate_sweep(biases, inputs)
+
+
+def test_forget_gate_sweep_of_one_step_default_w2_and_underflow():
+    sweep = forget_gate_sweep([0.0], [0.7])
+    assert sweep["w2"] == 1.0
+    np.testing.assert_allclose(sweep["lstm"], [[one_step_derivative(0.7)]], rtol=1e-12)
+    np.testing.assert_array_equal(sweep["cell_path"], [1.0])  # f^0
+    with np.errstate(all="raise"):
+        sweep = forget_gate_sweep([-10.0, 10.0], np.ones(120))
+    np.testing.assert_array_equal(sweep["cell_path"][0], 0.0)  # (4.5e-5)^119 underflows
+    np.testing.assert_allclose(sweep["cell_path"][1], sigmoid(10.0) ** 119, rtol=1e-12)
