@@ -324,3 +324,39 @@ def test_forget_gate_sweep_of_one_step_default_w2_and_underflow():
         sweep = forget_gate_sweep([-10.0, 10.0], np.ones(120))
     np.testing.assert_array_equal(sweep["cell_path"][0], 0.0)  # (4.5e-5)^119 underflows
     np.testing.assert_allclose(sweep["cell_path"][1], sigmoid(10.0) ** 119, rtol=1e-12)
+
+
+def test_forget_gate_figure_axes_floor_line_and_texts():
+    sweep = hand_sweep()  # T = 12
+    drawing = ForgetGateFigure(sweep, dpi=40)
+    ax = drawing.ax
+    assert ax.get_ylim() == pytest.approx((FLOOR / 3, 3.0), rel=1e-12) and ax.get_xlim() == (0, 13)
+    exponents = [-20, -16, -12, -8, -4, 0]
+    np.testing.assert_allclose(ax.get_yticks(), [10.0 ** e for e in exponents], rtol=1e-12)
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["10⁻²⁰", "10⁻¹⁶", "10⁻¹²", "10⁻⁸", "10⁻⁴", "10⁰"]
+    assert [label.get_text() for label in ax.get_yticklabels(minor=True)] == [""] * len(ax.get_yticks(minor=True))
+    floor = ax.lines[6]
+    assert (floor.get_ydata()[0], to_rgba(floor.get_color()), floor.get_linewidth(), floor.get_linestyle()) == (
+        FLOOR, to_rgba("0.6"), 0.8, ":")
+    (note,) = ax.texts
+    assert note.get_text() == "values below 10⁻²⁰ are drawn on this line"
+    assert note.get_position() == pytest.approx((12.5, FLOOR * 1.6), rel=1e-12)
+    assert (note.get_ha(), note.get_va(), note.get_fontsize(), to_rgba(note.get_color())) == (
+        "right", "bottom", 10, to_rgba("0.35"))
+    assert ax.get_xlabel() == "step $t$ of the input $x_t$"
+    assert ax.xaxis.label.get_fontsize() == 12 and ax.yaxis.label.get_fontsize() == 12
+    for axis in (ax.xaxis, ax.yaxis):
+        assert {tick.label1.get_fontsize() for tick in axis.get_major_ticks()} == {11}
+    assert ax.title.get_fontsize() == 12
+    legend = drawing.legend
+    assert legend.get_frame_on() is False and legend._loc == 4
+    assert {text.get_fontsize() for text in legend.get_texts()} == {11}
+    assert tuple(legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).bounds[:2]) == pytest.approx((1.0, 0.08))
+    assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+    for line in ax.lines[:6]:
+        assert line.get_linestyle() in ("-", "--", "None")
+    for above_or_below in (*drawing.parts["rnn"][1:], *drawing.parts["lstm"][1:]):
+        assert above_or_below.get_linestyle() == "None" and above_or_below.get_markersize() == 3.5
+    figure = drawing.figure
+    drawing.close()
+    assert not plt.fignum_exists(figure.number)
