@@ -94,7 +94,7 @@ def test_plot_predictions_without_a_title_leaves_it_empty():
 
 
 def test_plot_hidden_states_draws_h_transposed_on_a_blue_white_orange_scale():
-    h = np.array([[-1.0, 0.5], [0.0, 0.25], [1.0, -0.5]])
+    h = np.array([[-0.8, 0.5], [0.0, 0.25], [0.6, -0.5]])  # inside (-1, 1): the limits must not come from the data
     ax = plot_hidden_states(h, ["a", "b", "c"], title="states")
     fig = ax.figure
     assert fig.get_size_inches() == pytest.approx((0.6 * 3 + 2.2, 0.3 * 2 + 1.2), rel=1e-12)
@@ -187,6 +187,9 @@ def test_plot_training_curves_default_baseline_label_is_empty_and_errors_are_who
     assert fig.axes[0].texts[0].get_text() == ""
     assert fig.axes[0].get_ylim() == pytest.approx((0, 1.1 * 2.0))
     plt.close(fig)
+    small = plot_training_curves(History(losses=[0.5, 0.25], tracked={"p": [0.1, 0.2]}), "p", ylabel="p", title="p")
+    assert small.axes[0].get_ylim() == pytest.approx((0, 1.1 * 0.5))  # losses below 1: the top follows them
+    plt.close(small)
     with pytest.raises(TypeError, match=exactly("history must be the History returned by train(...), got dict")):
         plot_training_curves({"losses": [1.0]}, "p", ylabel="p", title="p")
     with pytest.raises(ValueError, match=exactly("history holds no updates to plot")):
