@@ -25,7 +25,7 @@ def box_edges(box):
     return box.get_x(), box.get_x() + box.get_width()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutmut maps a function only to the test whose set-up called it
 def chain():
     fig = draw_w2_chain(5)
     fig.canvas.draw()
@@ -135,7 +135,7 @@ def tanh_neuron(w2, x1, steps):
 CASES = ((0.5, 1.0), (1.0, 1.0), (2.0, 1.0), (2.0, 0.01))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutmut maps a function only to the test whose set-up called it
 def tanh_figure():
     fig = plot_tanh_neuron(CASES, steps=12)
     fig.canvas.draw()

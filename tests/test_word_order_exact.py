@@ -60,7 +60,7 @@ def figure_bboxes(fig):
             [to_fraction(text.get_window_extent(renderer)) for text in legend.get_texts()])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutmut maps a function only to the test whose set-up called it
 def figure():
     fig = reading_figure(2, SENTENCES, VOCAB, PARAMS)
     yield fig
