@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from rnn_helpers.gradcheck import agreement, cmp, compare, numerical_gradient, order_of_magnitude, relative_error
+from reference import exactly
 
 
 def quadratic(params):
@@ -103,9 +104,6 @@ def test_order_of_magnitude_for_readers():
 
 
 # ---- whole messages, boundaries and defaults (issue 20: each test below was written against a mutant)
-
-from reference import exactly  # noqa: E402
-
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: numerical_gradient(3, make_params()), TypeError, "loss_fn must be a function params -> float; got int"),

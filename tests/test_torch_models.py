@@ -7,16 +7,27 @@ import torch
 from rnn_helpers.char_rnn import CHAR_RNN_KEYS, Adagrad, char_rnn_forward, char_rnn_loss, init_char_rnn
 from rnn_helpers.torch_models import char_params_from_torch, torch_char_rnn, torch_loss_and_grads
 from rnn_helpers.vocab import Vocabulary
+from reference import exactly, finite_difference
 
 VOCAB = Vocabulary(list("Pleas."))
 X = VOCAB.one_hot("Please")
 TARGETS = VOCAB.encode("lease.")
 
 
+def random_char_params(rng, hidden, seed):
+    """Character-RNN weights of the right shapes for 6 characters, drawn N(0, 0.8^2) from ``rng``."""
+    return {key: rng.normal(0, 0.8, value.shape) for key, value in init_char_rnn(6, hidden, seed).items()}
+
+
+def assert_same_gradients(grads, torch_grads):
+    for key in CHAR_RNN_KEYS:
+        np.testing.assert_allclose(grads[key], torch_grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+
+
 @pytest.mark.parametrize("hidden, seed", [(1, 0), (4, 1), (10, 2), (16, 3)])
 def test_same_probabilities_loss_and_gradients_on_random_weights(hidden, seed):
     rng = np.random.default_rng(seed)
-    params = {key: rng.normal(0, 0.8, value.shape) for key, value in init_char_rnn(6, hidden, seed).items()}
+    params = random_char_params(rng, hidden, seed)
     h0 = rng.normal(size=hidden)
     probs, _, _ = char_rnn_forward(X, params, h0)
     loss, grads = char_rnn_loss(params, X, TARGETS, h0)
@@ -24,8 +35,7 @@ def test_same_probabilities_loss_and_gradients_on_random_weights(hidden, seed):
     np.testing.assert_allclose(probs, torch_probs, atol=1e-13)
     assert loss == pytest.approx(torch_loss, abs=1e-13)
     assert set(torch_grads) == set(CHAR_RNN_KEYS) | {"h0"}
-    for key in CHAR_RNN_KEYS:
-        np.testing.assert_allclose(grads[key], torch_grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+    assert_same_gradients(grads, torch_grads)
 
 
 def test_hidden_states_match_torch_module():
@@ -83,16 +93,9 @@ def test_bad_input_is_refused():
 
 # ---- h0, ignored targets, T != V and whole messages (issue 20: each test below was written against a mutant)
 
-from reference import exactly, finite_difference  # noqa: E402
-
-
-def random_char_params(hidden, seed):
-    rng = np.random.default_rng(seed)
-    return {key: rng.normal(0, 0.8, value.shape) for key, value in init_char_rnn(6, hidden, seed).items()}
-
 
 def test_h0_gradient_matches_finite_differences_of_the_numpy_loss():
-    params = random_char_params(3, 11)
+    params = random_char_params(np.random.default_rng(11), 3, 11)
     h0 = np.array([0.3, -0.7, 0.1])
     _, _, torch_grads = torch_loss_and_grads(params, X, TARGETS, h0)
     nudged = h0.copy()  # finite_difference moves its entries in place
@@ -103,28 +106,26 @@ def test_h0_gradient_matches_finite_differences_of_the_numpy_loss():
 
 @pytest.mark.parametrize("h0", [[1, 0, -1], np.array([1.0, 0.0, -1.0], dtype=np.float32)])
 def test_h0_may_be_a_list_of_ints_or_float32(h0):
-    params = random_char_params(3, 12)
+    params = random_char_params(np.random.default_rng(12), 3, 12)
     loss, grads = char_rnn_loss(params, X, TARGETS, np.array([1.0, 0.0, -1.0]))
     torch_loss, _, torch_grads = torch_loss_and_grads(params, X, TARGETS, h0)
     assert torch_loss == pytest.approx(loss, abs=1e-13)
-    for key in CHAR_RNN_KEYS:
-        np.testing.assert_allclose(torch_grads[key], grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+    assert_same_gradients(grads, torch_grads)
 
 
 def test_without_h0_the_state_starts_at_zero_and_there_is_no_h0_gradient():
-    params = random_char_params(4, 13)
+    params = random_char_params(np.random.default_rng(13), 4, 13)
     loss, grads = char_rnn_loss(params, X, TARGETS)
     torch_loss, torch_probs, torch_grads = torch_loss_and_grads(params, X, TARGETS)
     probs, _, _ = char_rnn_forward(X, params, np.zeros(4))
     assert torch_loss == pytest.approx(loss, abs=1e-13)
     np.testing.assert_allclose(torch_probs, probs, atol=1e-13)
     assert set(torch_grads) == set(CHAR_RNN_KEYS)
-    for key in CHAR_RNN_KEYS:
-        np.testing.assert_allclose(torch_grads[key], grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+    assert_same_gradients(grads, torch_grads)
 
 
 def test_steps_with_target_minus_one_are_left_out_of_the_mean():
-    params = random_char_params(4, 14)
+    params = random_char_params(np.random.default_rng(14), 4, 14)
     targets = TARGETS.copy()
     targets[[0, 3]] = -1  # four steps keep a target
     probs, _, _ = char_rnn_forward(X, params)
@@ -134,19 +135,17 @@ def test_steps_with_target_minus_one_are_left_out_of_the_mean():
     assert torch_loss == pytest.approx(expected, abs=1e-13)
     np.testing.assert_allclose(torch_probs, probs, atol=1e-13)
     _, grads = char_rnn_loss(params, X, targets)
-    for key in CHAR_RNN_KEYS:
-        np.testing.assert_allclose(torch_grads[key], grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+    assert_same_gradients(grads, torch_grads)
 
 
 def test_a_sequence_shorter_than_the_vocabulary():
-    params = random_char_params(5, 15)
+    params = random_char_params(np.random.default_rng(15), 5, 15)
     x, targets = VOCAB.one_hot("Plea"), VOCAB.encode("leas")  # T = 4, V = 6
     loss, grads = char_rnn_loss(params, x, targets)
     torch_loss, torch_probs, torch_grads = torch_loss_and_grads(params, x, targets)
     assert torch_probs.shape == (4, 6)
     assert torch_loss == pytest.approx(loss, abs=1e-13)
-    for key in CHAR_RNN_KEYS:
-        np.testing.assert_allclose(torch_grads[key], grads[key], rtol=1e-9, atol=1e-13, err_msg=key)
+    assert_same_gradients(grads, torch_grads)
 
 
 class OnlyAnRNN(torch.nn.Module):

@@ -122,14 +122,12 @@ def test_chain_refuses_a_length_it_cannot_draw():
 
 
 def tanh_neuron(w2, x1, steps):
-    """States h_1..h_T and pre-activations a_1..a_T, written out step by step."""
-    h, states, pre = 0.0, [], []
+    """States h_1..h_T, written out step by step."""
+    h, states = 0.0, []
     for t in range(1, steps + 1):
-        a = w2 * h + (x1 if t == 1 else 0.0)
-        h = np.tanh(a)
+        h = np.tanh(w2 * h + (x1 if t == 1 else 0.0))
         states.append(h)
-        pre.append(a)
-    return np.array(states), np.array(pre)
+    return np.array(states)
 
 
 CASES = ((0.5, 1.0), (1.0, 1.0), (2.0, 1.0), (2.0, 0.01))
@@ -148,7 +146,7 @@ def test_tanh_figure_plots_the_states_and_the_factor_per_step_back(tanh_figure):
     assert tuple(tanh_figure.get_size_inches()) == (9.4, 3.8)
     assert len(left.lines) == 4 and len(right.lines) == 5  # four cases, and the line at 1 on the right
     for k, (w2, x1) in enumerate(CASES):
-        h, a = tanh_neuron(w2, x1, 12)
+        h = tanh_neuron(w2, x1, 12)
         np.testing.assert_array_equal(left.lines[k].get_xdata(), np.arange(1, 13))
         np.testing.assert_allclose(left.lines[k].get_ydata(), h, rtol=1e-12, atol=1e-15)
         np.testing.assert_array_equal(right.lines[k].get_xdata(), np.arange(2, 13))
