@@ -1,8 +1,7 @@
 """Chapter 6's pictures and text layouts, checked as the reader sees them: the truncated-BPTT
-drawing, the loss curves, the guess lines under a passage, and the unit/feature correlations.
-
-(sample_frames, coloured_text, text_features, wrap_text and plot_temperature_bars are checked in
-test_char_lm.py.)"""
+drawing, the loss curves, the temperature bars, the guess lines under a passage, the sample
+frames, the coloured text, the text features, the wrapped samples and the unit/feature
+correlations. (test_char_lm.py has a first, coarser check of several of them.)"""
 
 from __future__ import annotations
 
@@ -17,8 +16,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.patches import ArrowStyle, FancyArrowPatch, Rectangle  # noqa: E402
 
-from rnn_helpers.lm_display import (draw_truncated_bptt, guess_lines, plot_loss_curves,  # noqa: E402
-                                    unit_feature_correlations)
+from rnn_helpers.lm_display import (coloured_text, draw_truncated_bptt, guess_lines, plot_loss_curves,  # noqa: E402
+                                    plot_temperature_bars, sample_frames, text_features,
+                                    unit_feature_correlations, wrap_text)
 from rnn_helpers.plots import PALETTE, SERIES_COLOURS  # noqa: E402
 from rnn_helpers.vocab import Vocabulary  # noqa: E402
 from reference import exactly  # noqa: E402
@@ -336,3 +336,129 @@ def test_guess_lines_names_probs_in_its_errors():
     with pytest.raises(ValueError, match=exactly(
             "probs must be finite, but it holds 1 NaN or infinite value(s); the first is inf at index (1, 0)")):
         guess_lines("aa", [[1.0], [np.inf]], vocab)
+
+
+# ---------------------------------------------------------------- sample_frames
+
+def test_sample_frames_show_the_prompt_in_bold_and_name_the_temperature():
+    frames, labels = sample_frames(["x&y", "<z>"], [0.5, 1.234], "p<")
+    assert labels == ["0.50", "1.23"]
+    pre = ('<pre style="white-space:pre-wrap;max-width:44em;font-size:0.85em;line-height:1.35;'
+           'border-left:3px solid #0072B2;padding-left:0.6em">')
+    assert frames == [
+        pre + '<b>p&lt;</b>x&amp;y</pre>'
+        '<p class="frame-caption" role="status">Sample at temperature 0.50 (the prompt in bold).</p>',
+        pre + '<b>p&lt;</b>&lt;z&gt;</pre>'
+        '<p class="frame-caption" role="status">Sample at temperature 1.23 (the prompt in bold).</p>']
+
+
+def test_sample_frames_refuse_unequal_or_empty_lists_with_the_whole_message():
+    with pytest.raises(ValueError, match=exactly(
+            "samples and temperatures must be non-empty and of equal length; got 1 and 2")):
+        sample_frames(["a"], [0.5, 1.0], "p")
+    with pytest.raises(ValueError, match=exactly(
+            "samples and temperatures must be non-empty and of equal length; got 0 and 0")):
+        sample_frames([], [], "p")
+
+
+# ---------------------------------------------------------------- coloured_text
+
+PRE = '<pre style="white-space:pre-wrap;max-width:44em;font-size:0.85em;line-height:1.5;color:black">'
+
+# Every step of -1 to 1 by 0.25: each channel is 255 - 0.7 |v| (255 - c), c the channel of orange
+# #E69F00 = (230, 159, 0) for v > 0 or blue #0072B2 = (0, 114, 178) for v < 0, worked out exactly and
+# rounded (the two halves to even: 237.5 -> 238, 76.5 -> 76).
+STEP_COLOURS = {-1.0: "rgb(76,156,201)", -0.75: "rgb(121,181,215)", -0.5: "rgb(166,206,228)",
+                -0.25: "rgb(210,230,242)", 0.0: "rgb(255,255,255)", 0.25: "rgb(251,238,210)",
+                0.5: "rgb(246,221,166)", 0.75: "rgb(242,205,121)", 1.0: "rgb(238,188,76)"}
+
+
+def _span(colour, shown):
+    return f'<span style="background:{colour}">{shown}</span>'
+
+
+def test_coloured_text_gives_every_step_of_a_quarter_its_mix_of_white_and_the_palette():
+    steps = sorted(STEP_COLOURS)
+    found = coloured_text("abcdefghi", steps)
+    assert found == PRE + "".join(_span(STEP_COLOURS[v], c) for v, c in zip(steps, "abcdefghi")) + "</pre>"
+
+
+def test_coloured_text_rounds_to_the_nearest_quarter_and_clips_to_one():
+    values = [0.1, 0.3, 0.4, 0.9, -0.6, -0.2, 2.0, -3.0, 1.3]
+    nearest = [0.0, 0.25, 0.5, 1.0, -0.5, -0.25, 1.0, -1.0, 1.0]
+    found = coloured_text("abcdefghi", values)
+    assert found == PRE + "".join(_span(STEP_COLOURS[v], c) for v, c in zip(nearest, "abcdefghi")) + "</pre>"
+
+
+def _luminance(rgb):
+    """WCAG 2 relative luminance of an sRGB colour given as 0..255 channels."""
+    linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_black_text_keeps_a_contrast_above_4_5_on_every_background():
+    for colour in STEP_COLOURS.values():
+        rgb = [int(c) for c in colour[4:-1].split(",")]
+        assert (_luminance(rgb) + 0.05) / 0.05 > 4.5
+
+
+def test_coloured_text_marks_line_ends_escapes_html_and_adds_an_optional_title():
+    found = coloured_text('<a\n&"', [0.0] * 5, title="units & <b>")
+    white = STEP_COLOURS[0.0]
+    assert found == ("<p><b>units &amp; &lt;b&gt;</b></p>" + PRE + _span(white, "&lt;") + _span(white, "a")
+                     + _span(white, "↵\n") + _span(white, "&amp;") + _span(white, "&quot;") + "</pre>")
+    assert coloured_text("", []) == PRE + "</pre>"
+
+
+def test_coloured_text_errors_name_the_activation_and_its_layout():
+    with pytest.raises(ValueError, match=exactly(
+            "activation must be finite, but it holds 1 NaN or infinite value(s); the first is nan at index (1,)")):
+        coloured_text("ab", [0.0, np.nan])
+    with pytest.raises(TypeError, match=exactly("activation must be a numpy array of real numbers, got str")):
+        coloured_text("ab", "01")
+    with pytest.raises(ValueError, match=exactly("activation must be 1-D (len(text),); got shape (1, 2) (2-D)")):
+        coloured_text("ab", [[0.0, 1.0]])
+    with pytest.raises(ValueError, match=exactly("activation must have one value per character: 3; got 2")):
+        coloured_text("abc", [0.0, 1.0])
+
+
+# ---------------------------------------------------------------- text_features
+
+def test_position_in_line_counts_columns_from_one_and_restarts_after_a_line_end():
+    found = text_features("abc\nde")["position in line"]
+    assert found.tolist() == pytest.approx([1 / 80, 2 / 80, 3 / 80, 0, 1 / 80, 2 / 80], rel=0, abs=0)
+
+
+def test_indented_line_needs_four_spaces_at_the_start_of_a_line():
+    assert text_features("    x")["indented line"].tolist() == [0, 0, 0, 1, 1]  # the first line counts too
+    assert text_features("   x")["indented line"].tolist() == [0, 0, 0, 0]
+    assert text_features("a    b")["indented line"].tolist() == [0] * 6  # spaces after text do not count
+    assert text_features("x\n      y")["indented line"].tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1]
+
+
+def test_inside_parentheses_follows_nesting_and_only_brackets_count():
+    assert text_features("((a)b)c")["inside parentheses"].tolist() == [1, 1, 1, 1, 1, 0, 0]
+    assert text_features("[a(b])c")["inside parentheses"].tolist() == [1, 1, 1, 1, 1, 0, 0]
+    found = text_features("X(aXb)X")
+    assert found["inside parentheses"].tolist() == [0, 1, 1, 1, 1, 0, 0]
+    assert found["inside quotes"].tolist() == [0] * 7
+    assert found["inside backticks"].tolist() == [0] * 7
+
+
+def test_a_quote_closes_only_on_its_own_kind():
+    found = text_features("a \"it's\" b")
+    assert found["inside quotes"].tolist() == [0, 0, 1, 1, 1, 1, 1, 0, 0, 0]
+    assert text_features("'say \"x\" (' y")["inside quotes"].tolist() == [1] * 10 + [0, 0, 0]
+    assert text_features("'say \"x\" (' y")["inside parentheses"].tolist() == [0] * 13  # a ( in quotes is text
+
+
+# ---------------------------------------------------------------- wrap_text
+
+def test_wrap_text_keeps_line_ends_and_lines_of_exactly_the_width():
+    assert wrap_text("ab\ncd", width=3) == "ab\ncd"
+    assert wrap_text("abcde", width=5) == "abcde"
+    assert wrap_text("abc de\nfghij", width=6) == "abc de\nfghij"
+
+
+def test_wrap_text_may_break_at_a_space_right_after_the_first_character():
+    assert wrap_text("a bcdef", width=3) == "a\nbcd\nef"
