@@ -462,3 +462,87 @@ def test_wrap_text_keeps_line_ends_and_lines_of_exactly_the_width():
 
 def test_wrap_text_may_break_at_a_space_right_after_the_first_character():
     assert wrap_text("a bcdef", width=3) == "a\nbcd\nef"
+
+
+# ---------------------------------------------------------------- plot_temperature_bars
+
+# ten tokens; their probabilities at T = 1 and, by hand, the eight largest in order:
+# " " 0.30, "b" 0.20, "e" 0.15, "c" 0.12, "f" 0.08, "\n" 0.05, "" 0.04, "d" 0.03; "a" 0.02 and "g" 0.01 are the rest
+TOKENS = ["a", " ", "\n", "", "b", "c", "d", "e", "f", "g"]
+P1 = np.array([0.02, 0.30, 0.05, 0.04, 0.20, 0.12, 0.03, 0.15, 0.08, 0.01])
+TOP8 = [1, 4, 7, 5, 8, 2, 3, 6]
+NAMES8 = ["␣", "b", "e", "c", "f", "\\n", "?", "d"]  # a space shown as ␣, a line end as \n, an empty token as ?
+
+
+def _at_temperature(p, temperature):
+    """p ** (1 / T), renormalised: the same order, sharper or flatter."""
+    q = p ** (1 / temperature)
+    return q / q.sum()
+
+
+def _bars(ax):
+    return [(r(p.get_x() + p.get_width() / 2, p.get_y(), p.get_width()), p.get_height(), p.get_facecolor(),
+             p.get_edgecolor(), p.get_linewidth()) for p in ax.patches]
+
+
+def _check_panel(ax, p, order, names, title):
+    """One panel: the chosen bars in order, then a grey "rest" bar 0.6 further right, 0..1 high."""
+    black, blue = to_rgba("black"), to_rgba(PALETTE["blue"])
+    top = len(order)
+    bars = _bars(ax)
+    assert len(bars) == top + 1
+    for k, (index, bar) in enumerate(zip(order, bars)):
+        assert bar[0] == r(k, 0, 0.8) and bar[1] == p[index] and bar[2:] == (blue, black, 0.5)
+    rest = sum(p[i] for i in range(len(p)) if i not in order)
+    assert bars[-1][0] == r(top + 0.6, 0, 0.8) and bars[-1][1] == pytest.approx(rest, abs=1e-12)
+    assert bars[-1][2:] == (to_rgba("0.8"), black, 0.5)
+    assert list(ax.get_xticks()) == pytest.approx(list(range(top)) + [top + 0.6])
+    assert [t.get_text() for t in ax.get_xticklabels()] == names + ["rest"]
+    assert [t.get_fontsize() for t in ax.get_xticklabels()] == [13.0] * (top + 1)
+    assert ax.get_title() == title and ax.title.get_fontsize() == 12.0
+    assert ax.get_ylim() == (0, 1)
+    assert [ax.spines[side].get_visible() for side in ("top", "right", "left", "bottom")] == [False, False,
+                                                                                             True, True]
+
+
+def test_temperature_bars_side_by_side_by_default_with_the_eight_likeliest_characters():
+    probs = {"T = 0.5": _at_temperature(P1, 0.5), "T = 1": P1}
+    with plt.rc_context(ODD_STYLE):
+        fig = plot_temperature_bars(probs, TOKENS)
+    axes = fig.axes
+    assert len(axes) == 2
+    spec = axes[0].get_subplotspec().get_gridspec()
+    assert (spec.nrows, spec.ncols) == (1, 2)
+    assert tuple(fig.get_size_inches()) == pytest.approx((6.6, 2.8))  # 3.3 inches a panel
+    for ax, (label, p) in zip(axes, probs.items()):
+        _check_panel(ax, p, TOP8, NAMES8, label)
+    assert axes[0].get_shared_y_axes().joined(axes[0], axes[1])
+    assert [ax.get_ylabel() for ax in axes] == ["p(next character)", ""]  # the shared axis named once
+    plt.close(fig)
+
+
+def test_temperature_bars_stacked_name_every_panels_axis():
+    probs = {f"T = {t}": _at_temperature(P1, t) for t in (0.5, 1.0, 2.0)}
+    # a style whose negative margin would otherwise lift the axis above 0 and cut the bars' feet off
+    with plt.rc_context({"axes.ymargin": -0.1}):
+        fig = plot_temperature_bars(probs, TOKENS, top=3, stacked=True)
+    axes = fig.axes
+    spec = axes[0].get_subplotspec().get_gridspec()
+    assert (spec.nrows, spec.ncols) == (3, 1)
+    assert tuple(fig.get_size_inches()) == pytest.approx((5.2, 6.3))  # 2.1 inches a panel
+    for ax, (label, p) in zip(axes, probs.items()):
+        _check_panel(ax, p, TOP8[:3], NAMES8[:3], label)
+    assert all(axes[0].get_shared_y_axes().joined(axes[0], ax) for ax in axes[1:])
+    assert [ax.get_ylabel() for ax in axes] == ["p(next character)"] * 3
+    plt.close(fig)
+
+
+def test_temperature_bars_draw_a_single_temperature():
+    p = np.array([0.1, 0.6, 0.3])
+    for stacked, size in ((False, (3.3, 2.8)), (True, (5.2, 2.1))):
+        fig = plot_temperature_bars({"T = 1": p}, ["x", "y", "z"], top=2, stacked=stacked)
+        assert len(fig.axes) == 1
+        assert tuple(fig.get_size_inches()) == pytest.approx(size)
+        _check_panel(fig.axes[0], p, [1, 2], ["y", "z"], "T = 1")
+        assert fig.axes[0].get_ylabel() == "p(next character)"
+        plt.close(fig)
