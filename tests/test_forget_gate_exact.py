@@ -330,7 +330,8 @@ def test_forget_gate_figure_axes_floor_line_and_texts():
     sweep = hand_sweep()  # T = 12
     drawing = ForgetGateFigure(sweep, dpi=40)
     ax = drawing.ax
-    assert ax.get_ylim() == pytest.approx((FLOOR / 3, 3.0), rel=1e-12) and ax.get_xlim() == (0, 13)
+    # abs=0: approx's default absolute tolerance (1e-12) would let any lower limit near 1e-20 pass
+    assert ax.get_ylim() == pytest.approx((FLOOR / 3, 3.0), rel=1e-12, abs=0) and ax.get_xlim() == (0, 13)
     exponents = [-20, -16, -12, -8, -4, 0]
     np.testing.assert_allclose(ax.get_yticks(), [10.0 ** e for e in exponents], rtol=1e-12)
     assert [label.get_text() for label in ax.get_yticklabels()] == ["10⁻²⁰", "10⁻¹⁶", "10⁻¹²", "10⁻⁸", "10⁻⁴", "10⁰"]
@@ -340,7 +341,7 @@ def test_forget_gate_figure_axes_floor_line_and_texts():
         FLOOR, to_rgba("0.6"), 0.8, ":")
     (note,) = ax.texts
     assert note.get_text() == "values below 10⁻²⁰ are drawn on this line"
-    assert note.get_position() == pytest.approx((12.5, FLOOR * 1.6), rel=1e-12)
+    assert note.get_position() == pytest.approx((12.5, FLOOR * 1.6), rel=1e-12, abs=0)
     assert (note.get_ha(), note.get_va(), note.get_fontsize(), to_rgba(note.get_color())) == (
         "right", "bottom", 10, to_rgba("0.35"))
     assert ax.get_xlabel() == "step $t$ of the input $x_t$"
@@ -352,7 +353,7 @@ def test_forget_gate_figure_axes_floor_line_and_texts():
     assert legend.get_frame_on() is False and legend._loc == 4
     assert {text.get_fontsize() for text in legend.get_texts()} == {11}
     assert tuple(legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).bounds[:2]) == pytest.approx((1.0, 0.08))
-    assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+    assert ax.spines["top"].get_visible() is False and ax.spines["right"].get_visible() is False
     for line in ax.lines[:6]:
         assert line.get_linestyle() in ("-", "--", "None")
     for above_or_below in (*drawing.parts["rnn"][1:], *drawing.parts["lstm"][1:]):
@@ -360,3 +361,19 @@ def test_forget_gate_figure_axes_floor_line_and_texts():
     figure = drawing.figure
     drawing.close()
     assert not plt.fignum_exists(figure.number)
+
+
+def test_forget_gate_figure_font_sizes_do_not_follow_the_readers_rc_settings():
+    with plt.rc_context({"font.size": 14}):
+        drawing = ForgetGateFigure(hand_sweep(), dpi=40)
+    (note,) = drawing.ax.texts
+    assert note.get_fontsize() == 10 and drawing.ax.title.get_fontsize() == 12
+    drawing.close()
+
+
+def test_forget_gate_figure_close_closes_its_own_figure_only():
+    drawing = ForgetGateFigure(hand_sweep(), dpi=40)
+    other = plt.figure()  # now the current figure
+    drawing.close()
+    assert not plt.fignum_exists(drawing.figure.number) and plt.fignum_exists(other.number)
+    plt.close(other)
