@@ -3,6 +3,7 @@ it draws (``survival_after``): every curve against torch autograd or the exact p
 linear layer, and every text, colour, width, limit and tick the reader sees."""
 
 import functools
+import warnings
 
 import matplotlib
 
@@ -15,8 +16,18 @@ from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
-from reference import TORCH_NONLINEARITIES  # noqa: E402
-from rnn_helpers.jacobians import matrix_with_spectral_norm, plot_layer_gradients, survival_after  # noqa: E402
+from reference import TORCH_NONLINEARITIES, exactly  # noqa: E402
+from rnn_helpers.jacobians import (  # noqa: E402
+    gradient_norms,
+    jacobian_product,
+    matrix_with_spectral_norm,
+    plot_layer_gradients,
+    random_layer_gradient_norms,
+    random_layer_slopes,
+    step_jacobians,
+    survival_after,
+    vanishing_bound,
+)
 from rnn_helpers.plots import PALETTE  # noqa: E402
 
 # the chapter's default sweep of ||W_hh|| (right panel), denser near 1
@@ -249,3 +260,149 @@ def test_bound_above_a_low_ceiling_is_drawn_at_the_ceiling():
     for line in left.lines:  # the curve (exactly 0.5^k: linear, orthogonal) and the bound
         np.testing.assert_allclose(line.get_ydata(), [0.4, 0.4, 0.25, 0.125], rtol=1e-12)
     plt.close(fig)
+
+
+# --- the functions the figure is built on: defaults, edge values, error messages -----------------
+
+def small_layer(hidden=2, seed=7):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(3, 1)), {"weight_ih": rng.normal(size=(hidden, 1)),
+                                     "weight_hh": rng.normal(0.0, 0.6, (hidden, hidden)),
+                                     "bias_ih": rng.normal(size=hidden), "bias_hh": np.zeros(hidden)}
+
+
+def generator_drawing(first_words):
+    """A numpy Generator whose first raw 64-bit outputs are ``first_words`` (a Philox with its buffer set):
+    the word 0 makes ``normal`` return exactly 0.0."""
+    bits = np.random.Philox(0)
+    state = bits.state
+    state["buffer"], state["buffer_pos"] = np.array(first_words, dtype=np.uint64), 0
+    bits.state = state
+    return np.random.Generator(bits)
+
+
+def test_random_layer_gradient_norms_defaults_are_a_tanh_layer_of_32_units_over_50_steps():
+    ratios = random_layer_gradient_norms(1.5)
+    assert ratios.shape == (51,)
+    np.testing.assert_allclose(ratios, torch_ratios(1.5, "tanh", 50), rtol=1e-10, atol=0)
+    # a ratio to itself: exactly 1, though the default direction's norm is 1 only to rounding for 32 units
+    assert ratios[0] == 1.0
+
+
+def test_random_layer_slopes_defaults_are_those_of_the_default_layer():
+    rng = np.random.default_rng(0)
+    w = matrix_with_spectral_norm(32, 2.0, rng, "orthogonal")
+    x = rng.normal(0.0, 1.0, size=(50, 32))
+    h, expected = np.zeros(32), []
+    for t in range(50):
+        h = np.tanh(x[t] + w @ h)
+        expected.append(1.0 - h**2)
+    slopes = random_layer_slopes(2.0)
+    assert slopes.shape == (50, 32)
+    np.testing.assert_allclose(slopes, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_gradient_norms_default_direction_is_the_unit_vector_of_equal_entries():
+    x, params = small_layer(hidden=4)
+    norms = gradient_norms(x, params)
+    assert norms[0] == 1.0  # (1/2, 1/2, 1/2, 1/2)
+    states = [torch.zeros(4, dtype=torch.float64, requires_grad=True)]
+    w_ih, w_hh, b = (torch.tensor(params[key]) for key in ("weight_ih", "weight_hh", "bias_ih"))
+    for t in range(3):
+        states.append(torch.tanh(w_ih @ torch.tensor(x[t]) + b + w_hh @ states[-1]))
+        states[-1].retain_grad()
+    (states[-1].sum() / 2).backward()
+    np.testing.assert_allclose(norms, [state.grad.norm().item() for state in reversed(states)], rtol=1e-12)
+
+
+def test_gradient_norms_underflow_to_0_even_when_the_caller_raises_on_underflow():
+    # one linear unit with W_hh = 1e-100: each step back multiplies the gradient by 1e-100, and
+    # 1e-200 squared (inside the norm) is below the smallest float64
+    params = {"weight_ih": np.array([[1.0]]), "weight_hh": np.array([[1e-100]]), "bias_ih": np.zeros(1),
+              "bias_hh": np.zeros(1)}
+    with np.errstate(all="raise"):
+        norms = gradient_norms(np.zeros((3, 1)), params, output_grad=np.array([-2.0]), nonlinearity="linear")
+    assert norms[:2] == pytest.approx([2.0, 2e-100], rel=1e-12, abs=0)
+    assert np.all((norms[2:] >= 0) & (norms[2:] <= 2e-200))
+
+
+def test_vanishing_bound_edges_and_underflow():
+    np.testing.assert_array_equal(vanishing_bound(3.0, "linear", 0), [1.0])  # k = 0 only
+    np.testing.assert_array_equal(vanishing_bound(2.0, "sigmoid", 2), [1.0, 0.5, 0.25])
+    with np.errstate(all="raise"):
+        values = vanishing_bound(1e-200, "linear", 2)  # 1e-400 underflows to 0
+    np.testing.assert_array_equal(values, [1.0, 1e-200, 0.0])
+    assert values.dtype == np.float64
+
+
+def test_vanishing_bound_error_messages_name_the_argument():
+    with pytest.raises(ValueError, match=exactly("nonlinearity must be one of ['tanh', 'sigmoid', 'relu', "
+                                                 "'linear'], got 'softplus'")):
+        vanishing_bound(1.0, "softplus", 3)
+    with pytest.raises(ValueError, match=exactly("steps must be a non-negative integer; got -1")):
+        vanishing_bound(1.0, "tanh", -1)
+    with pytest.raises(TypeError, match=exactly("steps must be a non-negative integer; got float 1.5")):
+        vanishing_bound(1.0, "tanh", 1.5)
+
+
+def test_jacobian_product_error_messages_name_the_argument():
+    with pytest.raises(ValueError, match=exactly("jacobians must be finite, but it holds 1 NaN or infinite value(s); "
+                                                 "the first is nan at index (1, 0, 1)")):
+        jacobian_product(np.where(np.arange(8).reshape(2, 2, 2) == 5, np.nan, 1.0), 1)
+    with pytest.raises(TypeError, match=exactly("jacobians must be a numpy array of real numbers, got str")):
+        jacobian_product("J", 1)
+    with pytest.raises(ValueError, match=exactly("jacobians must be 3-D (T, hidden, hidden); got shape (2, 2) (2-D)")):
+        jacobian_product(np.eye(2), 1)
+    with pytest.raises(ValueError, match=exactly("jacobians must have shape (3, 2, 2) (square step Jacobians); "
+                                                 "got (3, 2, 3)")):
+        jacobian_product(np.ones((3, 2, 3)), 1)
+    with pytest.raises(ValueError, match=exactly("steps_back must be a whole number from 0 to T = 3; got True")):
+        jacobian_product(np.ones((3, 2, 2)), True)
+
+
+def test_gradient_norms_error_messages_name_the_argument():
+    x, params = small_layer()
+    with pytest.raises(ValueError, match=exactly("output_grad must be finite, but it holds 1 NaN or infinite "
+                                                 "value(s); the first is inf at index (1,)")):
+        gradient_norms(x, params, output_grad=np.array([1.0, np.inf]))
+    with pytest.raises(ValueError, match=exactly("output_grad must have shape (2,) (one value per hidden unit); "
+                                                 "got (3,)")):
+        gradient_norms(x, params, output_grad=np.ones(3))
+    with pytest.raises(ValueError, match=exactly("x must be finite, but it holds 1 NaN or infinite value(s); "
+                                                 "the first is nan at index (2, 0)")):
+        gradient_norms(np.array([[0.5], [1.0], [np.nan]]), params)
+    with pytest.raises(TypeError, match=exactly("x must be a numpy array of real numbers, got str")):
+        step_jacobians("x", params)
+
+
+def test_matrix_with_spectral_norm_is_orthogonal_by_default_and_takes_one_unit():
+    w = matrix_with_spectral_norm(3, 0.7, np.random.default_rng(1))
+    np.testing.assert_allclose(w @ w.T, 0.49 * np.eye(3), rtol=0, atol=1e-14)
+    one = matrix_with_spectral_norm(1, 2.5, np.random.default_rng(1))
+    assert one.shape == (1, 1) and abs(one[0, 0]) == 2.5
+
+
+def test_matrix_with_spectral_norm_keeps_a_draw_with_a_zero_column_finite():
+    # the draw [[0, a], [0, b]] (0 exactly, as a Generator can draw): Q = I, R = the draw, and the
+    # sign of R's zero pivot is 0, so the first column is dropped, not divided by 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = matrix_with_spectral_norm(2, 1.5, generator_drawing([0, 2**40 + 5, 0, 2**41 + 7]))
+    np.testing.assert_array_equal(w, [[0.0, 0.0], [0.0, 1.5]])
+
+
+def test_matrix_with_spectral_norm_error_messages_name_the_argument():
+    rng = np.random.default_rng(0)
+    for hidden in (0, True, 2.0):
+        with pytest.raises(ValueError, match=exactly(f"hidden must be a whole number >= 1; got {hidden!r}")):
+            matrix_with_spectral_norm(hidden, 1.0, rng)
+    with pytest.raises(ValueError, match=exactly("spectral_norm must be finite, but it holds 1 NaN or infinite "
+                                                 "value(s); the first is nan at index ()")):
+        matrix_with_spectral_norm(2, float("nan"), rng)
+    with pytest.raises(TypeError, match=exactly("spectral_norm must be a numpy array of real numbers, got str")):
+        matrix_with_spectral_norm(2, "1", rng)
+    with pytest.raises(ValueError, match=exactly("spectral_norm must be one number; got an array of shape (2,)")):
+        matrix_with_spectral_norm(2, [1.0, 2.0], rng)
+    with pytest.raises(TypeError, match=exactly("rng must be a numpy.random.Generator (np.random.default_rng(seed)); "
+                                                "got int")):
+        matrix_with_spectral_norm(2, 1.0, 0)
