@@ -1,5 +1,8 @@
 """The training loop's printed lines, defaults and whole error messages, and what its three plots draw."""
 
+import io
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -7,9 +10,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.patches import BoxStyle  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from rnn_helpers.plots import PALETTE  # noqa: E402
-from rnn_helpers.training import History, plot_hidden_states, plot_predictions, plot_training_curves, train  # noqa: E402
+from rnn_helpers.training import (  # noqa: E402
+    History,
+    _PredictionFigure,
+    plot_hidden_states,
+    plot_predictions,
+    plot_training_curves,
+    prediction_frames,
+    prediction_table,
+    train,
+)
 from reference import exactly  # noqa: E402
 
 
@@ -194,3 +208,250 @@ def test_plot_training_curves_default_baseline_label_is_empty_and_errors_are_who
         plot_training_curves({"losses": [1.0]}, "p", ylabel="p", title="p")
     with pytest.raises(ValueError, match=exactly("history holds no updates to plot")):
         plot_training_curves(History(tracked={"p": []}), "p", ylabel="p", title="p")
+
+
+def test_prediction_table_without_targets_pads_every_cell_to_decimals_plus_three():
+    table = prediction_table([[0.125, 0.875], [0.5, 0.5]], ["a", "b"], ["x", "a"], decimals=3)
+    assert table.splitlines() == [
+        "step  read       a      b",
+        "   1     x   0.125  0.875",
+        "   2     a   0.500  0.500",
+    ]
+
+
+def test_prediction_table_with_targets_adds_the_next_token_and_its_probability():
+    assert prediction_table([[0.25, 0.75]], ["a", "b"], ["a"], ["b"]).splitlines() == [
+        "step  read      a     b  next  p(next)",
+        "   1     a   0.25  0.75     b     0.75",
+    ]
+
+
+@pytest.mark.parametrize("probs, inputs, targets, message", [
+    ([[0.5, np.nan]], ["a"], None,
+     "probs must be finite, but it holds 1 NaN or infinite value(s); the first is nan at index (0, 1)"),
+    ([0.5, 0.5], ["a"], None, "probs must be 2-D (T, V); got shape (2,) (1-D)"),
+    ([[0.5, 0.5], [0.5, 0.5]], ["a", "b"], ["a"],
+     "probs has shape (2, 2): tokens needs 2 entries and inputs (and targets) 2; got 2, 2, 1"),
+    ([[0.5, 0.5], [0.5, 0.5]], ["a"], None,
+     "probs has shape (2, 2): tokens needs 2 entries and inputs (and targets) 2; got 2, 1"),
+])
+def test_prediction_table_errors_are_whole_messages(probs, inputs, targets, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        prediction_table(probs, ["a", "b"], inputs, targets)
+
+
+def check_tight_layout(fig, legend_bottom, legend_height):
+    """The axes lie inside the figure and fill it above the legend: tight_layout again with that rect moves
+    none of them vertically (horizontally matplotlib's tight_layout takes two passes to settle)."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+    assert min(box.x0 for box in boxes) >= 0 and max(box.x1 for box in boxes) <= fig.bbox.width
+    height = fig.get_figheight()
+    vertical = [bound for ax in fig.axes for bound in ax.get_position().bounds[1::2]]
+    fig.tight_layout(rect=(0, (legend_bottom * height + legend_height) / height, 1, 1))
+    assert [bound for ax in fig.axes for bound in ax.get_position().bounds[1::2]] == pytest.approx(vertical, rel=1e-9)
+
+
+def test_plot_predictions_bars_labels_titles_legend_and_layout():
+    probs = np.array([[0.2, 0.5, 0.3], [0.1, 0.6, 0.3]])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Tight layout not applied")
+        fig = plot_predictions(probs, "abc", inputs=["x", "a"], targets=["b", "b"], title="after 3 updates")
+    axes = fig.axes
+    for ax in axes:
+        for bar in ax.patches:
+            assert to_rgba(bar.get_edgecolor()) == to_rgba("black") and bar.get_linewidth() == 0.5
+        (label,) = [text for text in ax.texts]
+        assert label.get_ha() == "center" and label.get_fontsize() == 9
+        assert ax.title.get_fontsize() == 10
+        assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+        assert ax.spines["left"].get_visible() and ax.spines["bottom"].get_visible()
+    assert axes[0].get_shared_y_axes().joined(axes[0], axes[1])
+    assert [label.get_visible() for label in axes[1].get_yticklabels()] == [False] * len(axes[1].get_yticklabels())
+    assert fig._suptitle.get_fontsize() == 11
+    (legend,) = figure_texts(fig)
+    assert legend.get_text() == ("blue bar: the correct next character (its probability above it); "
+                                 "grey bars: the other characters")
+    assert legend.get_position() == (0.5, 0.02)
+    assert (legend.get_ha(), legend.get_va(), legend.get_fontsize()) == ("center", "bottom", 9)
+    assert to_rgba(legend.get_color()) == to_rgba("0.25")
+    check_tight_layout(fig, 0.02, 0.22)
+    plt.close(fig)
+
+
+def test_plot_predictions_layout_does_not_depend_on_which_bar_is_correct_at_a_larger_font():
+    """No room is kept for labels before they are drawn (at 15 points a label over a first bar would stick out)."""
+    probs = np.array([[0.2, 0.5, 0.3], [0.1, 0.6, 0.3], [0.3, 0.4, 0.3]])
+    positions = []
+    with plt.rc_context({"font.size": 15}):
+        for targets in ("bbb", "bca"):
+            fig = plot_predictions(probs, "abc", inputs="xab", targets=targets, title="after 3 updates")
+            positions.append([bound for ax in fig.axes for bound in ax.get_position().bounds])
+            check_tight_layout(fig, 0.02, 0.22 * 1.5)
+            plt.close(fig)
+    assert positions[1] == pytest.approx(positions[0], rel=1e-12)
+
+
+def test_plot_predictions_refuses_a_target_outside_the_tokens():
+    open_before = set(plt.get_fignums())
+    with pytest.raises(ValueError, match=exactly("targets must be tokens of ['a', 'b']; got 'z'")):
+        plot_predictions(np.array([[0.4, 0.6]]), ["a", "b"], inputs=["a"], targets=["z"])
+    for number in set(plt.get_fignums()) - open_before:
+        plt.close(number)
+
+
+def test_plot_predictions_places_the_label_in_float64_above_a_float16_bar():
+    probs = np.array([[0.7, 0.3]], dtype=np.float16)
+    fig = plot_predictions(probs, ["a", "b"], inputs=["a"], targets=["a"])
+    (label,) = fig.axes[0].texts
+    x, y = label.get_position()
+    assert (x, float(y)) == (0, float(np.float16(0.7)) + 0.03)  # float() so numpy does not compare in float16
+    assert label.get_text() == "0.70"
+    plt.close(fig)
+
+
+def test_prediction_figure_marks_the_first_bar_for_a_target_outside_the_tokens():
+    figure = _PredictionFigure(["a", "b"], ["a"], ["z"])
+    assert figure.correct == [0]
+    assert [to_rgba(bar.get_facecolor()) for bar in figure.bars[0]] == [to_rgba(PALETTE["blue"]), to_rgba("0.75")]
+    plt.close(figure.fig)
+
+
+def figure_texts(fig):
+    """The figure's texts other than its title: the legend, then the ruler's name and labels."""
+    return [text for text in fig.texts if text is not fig._suptitle]
+
+
+def test_prediction_figure_with_ruler_and_columns_lays_out_rows_legend_and_ruler():
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Tight layout not applied")
+        figure = _PredictionFigure("abc", "xab", "bbb", ruler=["0", "1", "2"], ruler_name="updates:", columns=2)
+    fig = figure.fig
+    extra = 0.35 + 0.15  # the ruler row, and the legend's second line
+    assert fig.get_size_inches() == pytest.approx((1.55 * 2 + 0.4, 2.45 * 2 + 0.35 + extra), rel=1e-12)
+    assert len(fig.axes) == 4 and [ax.get_visible() for ax in fig.axes] == [True, True, True, False]
+    assert [ax.get_ylabel() for ax in fig.axes[:3]] == ["p(next character)", "", "p(next character)"]
+    legend, name, *labels = figure_texts(fig)
+    assert legend.get_text() == ("blue bar: the correct next character (its probability above it);\n"
+                                 "grey bars: the other characters")
+    bottom = 0.02 + extra / fig.get_figheight()
+    assert legend.get_position() == pytest.approx((0.5, bottom), rel=1e-12)
+    assert name.get_text() == "updates:" and name.get_position() == (0.02, 0.03)
+    assert (name.get_ha(), name.get_va(), name.get_fontsize()) == ("left", "bottom", 10)
+    assert to_rgba(name.get_color()) == to_rgba("0.25")
+    assert [label.get_text() for label in labels] == ["0", "1", "2"]
+    assert [label.get_position()[0] for label in labels] == pytest.approx([0.2, 0.58, 0.96], rel=1e-12)
+    assert [label.get_position()[1] for label in labels] == [0.03] * 3
+    for label in labels:
+        assert (label.get_ha(), label.get_va(), label.get_fontsize()) == ("center", "bottom", 10)
+    check_tight_layout(fig, bottom, 0.22 + 0.15)
+    plt.close(fig)
+
+
+def test_prediction_figure_in_rows_without_a_ruler_keeps_the_legend_at_the_bottom():
+    figure = _PredictionFigure("abc", "xab", "bbb", columns=2)
+    fig = figure.fig
+    assert fig.get_size_inches() == pytest.approx((1.55 * 2 + 0.4, 2.45 * 2 + 0.35 + 0.15), rel=1e-12)
+    (legend,) = figure_texts(fig)
+    assert legend.get_position() == (0.5, 0.02)
+    check_tight_layout(fig, 0.02, 0.22 + 0.15)
+    plt.close(fig)
+
+
+def test_prediction_figure_text_and_space_grow_with_the_font_size():
+    with plt.rc_context({"font.size": 20}):  # scale 2
+        figure = _PredictionFigure("abc", "xab", "bbb", ruler=["0", "1"], ruler_name="updates:", columns=2)
+        fig = figure.fig
+        extra = (0.35 + 0.15) * 2
+        assert fig.get_size_inches() == pytest.approx((1.55 * 2 + 0.4, 2.45 * 2 + 0.35 + extra), rel=1e-12)
+        legend, name, *labels = figure_texts(fig)
+        assert [label.get_position()[0] for label in labels] == pytest.approx([0.2, 0.96])
+        assert [text.get_fontsize() for text in (legend, name, *labels)] == [18, 20, 20, 20]
+        assert [text.get_fontsize() for text in figure.labels] == [18, 18, 18]
+        assert [ax.title.get_fontsize() for ax in figure.axes] == [20, 20, 20]
+        assert figure.title.get_fontsize() == 22
+        bottom = 0.02 + extra / fig.get_figheight()
+        assert legend.get_position() == pytest.approx((0.5, bottom), rel=1e-12)
+        check_tight_layout(fig, bottom, (0.22 + 0.15) * 2)
+    plt.close(fig)
+
+
+def test_prediction_figure_draw_marks_only_the_ruler_label_at_position():
+    figure = _PredictionFigure("ab", "x", "b", ruler=["0", "1", "2"])
+    assert figure_texts(figure.fig)[1].get_text() == ""  # ruler_name defaults to nothing
+    with plt.rc_context({"patch.edgecolor": "red", "patch.facecolor": "green", "patch.linewidth": 3}):
+        figure.draw(np.array([[0.25, 0.75]]), "t", position=1)
+    for k, label in enumerate(figure.ruler):
+        box = label.get_bbox_patch()
+        if k == 1:
+            assert (label.get_fontweight(), label.get_color()) == ("bold", "black")
+            assert isinstance(box.get_boxstyle(), BoxStyle.Round) and box.get_boxstyle().pad == 0.25
+            assert box.get_facecolor() == to_rgba("#ffe9a8") and box.get_edgecolor() == to_rgba("black")
+            assert box.get_linewidth() == 0.6
+        else:
+            assert (label.get_fontweight(), label.get_color()) == ("normal", "0.55")
+            assert box.get_facecolor() == (0, 0, 0, 0) and box.get_edgecolor() == (0, 0, 0, 0)
+    figure.draw(np.array([[0.25, 0.75]]))
+    assert figure.title.get_text() == ""
+    assert [label.get_fontweight() for label in figure.ruler] == ["normal"] * 3
+    plt.close(figure.fig)
+
+
+def frame_pixels(png):
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.mode == "RGB"
+    return np.asarray(image).astype(int)
+
+
+def drawn_pixels(figure, dpi, probs, title, position):
+    """The same figure drawn whole (no blitting), as RGB pixels."""
+    figure.fig.set_dpi(dpi)
+    figure.draw(probs, title, position=position)
+    figure.fig.canvas.draw()
+    return np.asarray(figure.fig.canvas.buffer_rgba())[..., :3].astype(int)
+
+
+def differing_rows(frame, drawn):
+    assert frame.shape == drawn.shape
+    return set(np.nonzero(np.abs(frame - drawn).max(axis=(1, 2)))[0].tolist())
+
+
+def axis_rows(figure):
+    """Pixel rows of the x axes, where blitted bars and the axis line may overlap in another order."""
+    height = figure.fig.bbox.height
+    return {int(height - ax.bbox.y0) + d for ax in figure.axes for d in (-1, 0, 1)}
+
+
+def test_prediction_frames_are_the_figure_drawn_for_each_probabilities_title_and_ruler_position():
+    series = [np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]]), np.array([[0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])]
+    titles = ["after 0 updates", "after 1 update"]
+    pngs = prediction_frames(series, "abc", "xa", "bc", titles, dpi=30, ruler=["0", "1"], ruler_name="updates:")
+    assert len(pngs) == 2
+    for k, png in enumerate(pngs):
+        figure = _PredictionFigure("abc", "xa", "bc", ruler=["0", "1"], ruler_name="updates:")
+        assert differing_rows(frame_pixels(png), drawn_pixels(figure, 30, series[k], titles[k], k)) <= axis_rows(figure)
+        plt.close(figure.fig)
+
+
+def test_prediction_frames_defaults_80_dpi_no_ruler_name_and_accepts_one_column():
+    probs = np.array([[0.3, 0.7]])
+    (png,) = prediction_frames([probs], "ab", "a", "b", ["t"], ruler=["0"])
+    figure = _PredictionFigure("ab", "a", "b", ruler=["0"], ruler_name="")
+    frame = frame_pixels(png)
+    assert frame.shape == (round(3.15 * 80), round(1.95 * 80), 3)
+    assert differing_rows(frame, drawn_pixels(figure, 80, probs, "t", 0)) <= axis_rows(figure)
+    plt.close(figure.fig)
+    pngs = prediction_frames([np.array([[0.3, 0.7], [0.6, 0.4]])], "ab", "ab", "ba", ["t"], dpi=20, columns=1)
+    assert frame_pixels(pngs[0]).shape == (round((2.45 * 2 + 0.35 + 0.15) * 20), round(1.95 * 20), 3)
+
+
+def test_plot_hidden_states_colour_bar_shows_the_heatmaps_scale_from_minus_1_to_1():
+    h = np.array([[-0.5, 0.5], [0.25, 0.0]])
+    ax = plot_hidden_states(h, ["a", "b"])
+    image = ax.images[0]
+    colorbar = image.colorbar
+    assert colorbar is not None and colorbar.mappable is image
+    assert colorbar.ax.get_ylim() == (-1, 1)
+    assert colorbar.cmap(0.0) == pytest.approx(to_rgba(PALETTE["blue"]))
+    assert colorbar.cmap(1.0) == pytest.approx(to_rgba(PALETTE["orange"]))
+    plt.close(ax.figure)
