@@ -15,7 +15,23 @@ from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.ticker import LogLocator, NullLocator  # noqa: E402
 
-from rnn_helpers.gradient_demos import RunConfig, RunResult, plot_clipping, plot_step_gradients  # noqa: E402
+from reference import exactly  # noqa: E402
+from rnn_helpers.gradient_demos import (  # noqa: E402
+    Optimizer,
+    RunConfig,
+    RunResult,
+    clip_gradients,
+    evaluate,
+    forward,
+    gradient_norm,
+    gradient_ratio_at_init,
+    init_params,
+    loss_and_gradients,
+    memory_batch,
+    plot_clipping,
+    plot_step_gradients,
+    train,
+)
 from rnn_helpers.plots import PALETTE  # noqa: E402
 
 SERIES = [PALETTE[name] for name in ("blue", "orange", "green", "vermillion", "purple", "sky")]
@@ -236,3 +252,162 @@ def test_clipping_refuses_a_run_with_fewer_gradient_norms_than_losses():
     with pytest.raises(ValueError, match="x and y must have same first dimension"):
         plot_clipping({"short": run(losses=[0.5, 0.4, 0.3], grad_norms=[1.0, 0.9])}, 1.0)
     plt.close("all")
+
+
+# --- the runs the figures draw: settings, defaults, edge values, error messages ------------------
+
+def one_unit(**values):
+    """A network of one hidden unit: W_ih = 1, W_hh = 0, b = 0, V = 0, c = 0 unless given."""
+    params = {"W_ih": np.ones((1, 1)), "W_hh": np.zeros((1, 1)), "b": np.zeros(1), "V": np.zeros((1, 1)),
+              "c": np.zeros(1)}
+    return {**params, **{key: np.array(value, dtype=float) for key, value in values.items()}}
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"recurrent_norm": -1.0}, ValueError, "recurrent_norm must be positive; got -1.0"),  # checked after clip=None
+    ({"noise": True}, ValueError, "noise must be a finite number; got True"),
+    ({"noise": -0.5}, ValueError, "noise must be >= 0; got -0.5"),
+    ({"iterations": 5, "record_at": (0, 5)}, ValueError, "record_at must hold iterations from 0 to 4; got (0, 5)"),
+])
+def test_run_config_error_messages(kwargs, error, message):
+    with pytest.raises(error, match=exactly(message)):
+        RunConfig(**kwargs)
+
+
+def test_run_config_takes_the_last_iteration_and_no_noise():
+    config = RunConfig(iterations=5, record_at=(0, 4), noise=0.0)
+    assert config.record_at == (0, 4) and config.noise == 0.0
+
+
+def test_memory_batch_without_noise_draws_only_the_answers():
+    rng, reference = np.random.default_rng(3), np.random.default_rng(3)
+    for _ in range(2):  # the second batch's answers are the generator's next draws: no noise was drawn between
+        x, answer = memory_batch(rng, 6, 4, 0.0)
+        np.testing.assert_array_equal(answer, reference.integers(0, 2, 6) * 2.0 - 1.0)
+        np.testing.assert_array_equal(x[0, :, 0], answer)
+        np.testing.assert_array_equal(x[1:], np.zeros((3, 6, 1)))
+
+
+def test_memory_batch_distractions_are_centred_on_zero():
+    x, _ = memory_batch(np.random.default_rng(0), 100, 21, 0.5)
+    # 2000 draws of N(0, 0.25): the mean's standard error is about 0.011
+    assert abs(float(x[1:].mean())) < 0.05 and 0.45 < float(x[1:].std()) < 0.55
+
+
+def test_init_params_draws_in_the_documented_order():
+    """W_ih, W_hh, b as the sum of two vectors, V, c: each uniform in +-1/sqrt(H) from default_rng(seed)."""
+    rng = np.random.default_rng(6)
+    bound = 1 / np.sqrt(3)
+    expected = {"W_ih": rng.uniform(-bound, bound, (3, 1)), "W_hh": rng.uniform(-bound, bound, (3, 3))}
+    expected["b"] = rng.uniform(-bound, bound, 3) + rng.uniform(-bound, bound, 3)
+    expected["V"], expected["c"] = rng.uniform(-bound, bound, (1, 3)), rng.uniform(-bound, bound, 1)
+    params = init_params(RunConfig(hidden=3, seed=6))
+    assert list(params) == list(expected)
+    for key in expected:
+        np.testing.assert_array_equal(params[key], expected[key])
+
+
+def test_init_params_keeps_a_recurrent_draw_with_a_zero_column_finite():
+    # a Mersenne Twister whose 32-bit words 26, 27, 30 and 31 are 0: with H = 2, after the 13 uniform
+    # draws (two words each) the normal draws for W_hh's first column are exactly 0. R's zero pivot has
+    # sign 0: that column is dropped, not divided by 0.
+    bits = np.random.MT19937(0)
+    state = bits.state
+    state["state"]["key"][[26, 27, 30, 31]] = 0
+    state["state"]["pos"] = 0
+    bits.state = state
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        params = init_params(RunConfig(hidden=2, recurrent_norm=1.5, seed=bits))
+    np.testing.assert_array_equal(np.abs(params["W_hh"]), [[0.0, 0.0], [0.0, 1.5]])
+
+
+def test_forward_refuses_a_recurrent_matrix_that_is_not_square():
+    with pytest.raises(ValueError, match=exactly(
+            "matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+            "(n?,k),(k,m?)->(n?,m?) (size 3 is different from 1)")):
+        forward(one_unit(W_hh=np.ones((1, 3)), V=np.ones((1, 3))), np.ones((2, 4, 1)))
+
+
+def test_loss_is_binary_cross_entropy_by_default_and_zero_is_not_positive():
+    # W_hh = V = 0: the prediction is c = 0.7 whatever the input
+    params = one_unit(c=[0.7])
+    x = np.ones((2, 2, 1))
+    loss, grads, _ = loss_and_gradients(params, x, np.array([1.0, 0.0]))  # labels 1 and 0
+    assert loss == pytest.approx((np.log1p(np.exp(-0.7)) + np.log1p(np.exp(0.7))) / 2, rel=1e-14)
+    sigmoid = 1 / (1 + np.exp(-0.7))
+    assert grads["c"][0] == pytest.approx(((sigmoid - 1) + sigmoid) / 2, rel=1e-14)
+    assert loss_and_gradients(params, x, np.array([0.0, 0.0]))[0] == pytest.approx(np.log1p(np.exp(0.7)), rel=1e-14)
+
+
+def test_an_overflowing_run_gives_non_finite_numbers_even_when_the_caller_raises():
+    """train() stops a run on a non-finite loss, so the overflow (1e200 squared) and 0 * inf (tanh(50) is
+    exactly 1, so 1 - h^2 = 0 meets an infinite dL/dh_T) must come back as numbers, not as errors."""
+    params = one_unit(W_ih=[[50.0]], V=[[1e200]])
+    with np.errstate(all="raise"):
+        loss, grads, step_norms = loss_and_gradients(params, np.ones((1, 1, 1)), np.array([1.0]), "mse")
+        assert gradient_norm({"W": np.array([1e200, 1.0])}) == np.inf
+    assert loss == np.inf
+    assert np.isnan(grads["W_hh"][0, 0]) and step_norms[0] == np.inf
+
+
+def test_clip_gradients_threshold_true_is_refused_and_a_norm_at_the_threshold_is_left_alone():
+    with pytest.raises(ValueError, match=exactly("threshold must be a positive number; got True")):
+        clip_gradients({"W": np.ones(2)}, True)
+    g = np.array([3.0, 4.0])  # norm exactly 5
+    g.setflags(write=False)  # not clipped, so not written to
+    assert clip_gradients({"W": g}, 5.0) == 5.0
+    np.testing.assert_array_equal(g, [3.0, 4.0])
+
+
+def test_optimizer_defaults_are_adam_with_learning_rate_0_01():
+    params = {"W": np.array([[1.0, -2.0]]), "c": np.array([0.5])}
+    optimizer = Optimizer(params)
+    for moments in (optimizer.first, optimizer.second):
+        for key in params:
+            assert moments[key].dtype == np.float64 and moments[key].shape == params[key].shape
+            assert not moments[key].any()
+    g = {"W": np.array([[2.0, -0.5]]), "c": np.array([1e-3])}
+    optimizer.step(g)
+    # Adam's first step: the bias-corrected moments are g and g^2, so each parameter moves by lr g / (|g| + eps)
+    for key, start in (("W", [[1.0, -2.0]]), ("c", [0.5])):
+        np.testing.assert_allclose(params[key], np.array(start) - 0.01 * g[key] / (np.abs(g[key]) + 1e-8),
+                                   rtol=1e-12, atol=0)
+    with pytest.raises(ValueError, match=exactly("kind must be one of ['adam', 'sgd'], got 'rmsprop'")):
+        Optimizer(params, "rmsprop")
+
+
+def test_evaluate_counts_a_prediction_of_exactly_zero_as_not_positive():
+    config = RunConfig(steps=2, seed=1)
+    zero = evaluate(one_unit(), config)  # V = c = 0: the prediction is exactly 0
+    positive = evaluate(one_unit(c=[1.0]), config)  # always "positive"
+    assert positive not in (0.0, 0.5, 1.0)
+    assert round(zero * 2000) + round(positive * 2000) == 2000
+
+
+@pytest.mark.parametrize("kwargs, settings", [
+    ({}, dict(seeds=(0, 1, 2), batch=16, noise=1.0)),
+    (dict(seeds=(4,), batch=5, noise=0.5), dict(seeds=(4,), batch=5, noise=0.5)),
+])
+def test_gradient_ratio_at_init_is_the_first_updates_ratio_of_training_runs(kwargs, settings):
+    """The geometric mean over seeds of ||dL/dh_1|| / ||dL/dh_T|| that train() records at update 0."""
+    logs = []
+    for seed in settings["seeds"]:
+        config = RunConfig(steps=4, hidden=3, seed=seed, batch=settings["batch"], noise=settings["noise"],
+                           iterations=1)
+        result = train(config)
+        assert result.config is config
+        norms = result.step_grad_norms[0]
+        logs.append(np.log(norms[0] / norms[-1]))
+    assert gradient_ratio_at_init(4, 3, **kwargs) == pytest.approx(np.exp(np.mean(logs)), rel=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(steps=0), "steps must be a whole number >= 1; got 0"),
+    (dict(hidden=0), "hidden must be a whole number >= 1; got 0"),
+    (dict(batch=0), "batch must be a whole number >= 1; got 0"),
+    (dict(noise=-1.0), "noise must be >= 0; got -1.0"),
+])
+def test_gradient_ratio_at_init_checks_its_settings_as_a_run_does(kwargs, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        gradient_ratio_at_init(**{"steps": 3, "hidden": 2, **kwargs})
