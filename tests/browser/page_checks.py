@@ -139,6 +139,24 @@ def visible_frame(page, box) -> dict:
     }""")
 
 
+def click_track(page, box, fraction: float) -> None:
+    """Click the track of the slider inside ``box`` at ``fraction`` of its width (0 the left end,
+    1 the right end, kept 2 px inside the track).
+
+    noUiSlider ignores a click on a track while it animates the previous click on it (about
+    300 ms, the class noUi-state-tap): a check that clicks right after another check's click
+    on the same slider would otherwise see the slider unmoved. So wait for that to end first.
+    """
+    track = box.locator(".noUi-target").first
+    track.evaluate("""t => new Promise(done => {
+        const check = () => t.classList.contains('noUi-state-tap') ? setTimeout(check, 20) : done();
+        check();
+    })""")
+    where = track.bounding_box()
+    x = where["x"] + min(max(fraction * where["width"], 2), where["width"] - 2)
+    page.mouse.click(x, where["y"] + where["height"] / 2)
+
+
 def html_pages() -> list[str]:
     """Every page of the built site, as paths relative to its root.
 

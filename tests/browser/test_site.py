@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from page_checks import first_frame_slider, frame_sliders, html_pages, raw_math, visible_frame, widget_view_count
+from page_checks import click_track, first_frame_slider, frame_sliders, html_pages, raw_math, visible_frame, widget_view_count
 
 PAGES = html_pages()
 
@@ -56,8 +56,7 @@ def test_w2_slider_shows_the_values_for_the_chosen_w2(loaded, path):
     assert "linear neuron: ∂y₅/∂x₁ = 0.0001," in at_tenth["caption"].replace("\u2060", "")
     assert at_tenth["src"] != opening["src"]
     assert "for W₂ = 0.10:" in at_tenth["alt"], at_tenth["alt"]  # the picture is W2 = 0.1's too
-    track = box.locator(".noUi-target").first.bounding_box()
-    page.mouse.click(track["x"] + track["width"] * 2.0 / 2.5, track["y"] + track["height"] / 2)
+    click_track(page, box, 2.0 / 2.5)
     at_two = visible_frame(page, box)
     assert at_two["caption"].startswith("W₂ = 2.00"), at_two["caption"]
     assert "linear neuron: ∂y₅/∂x₁ = 16," in at_two["caption"].replace("\u2060", "")
@@ -89,8 +88,7 @@ def test_forget_gate_slider_shows_the_values_for_the_chosen_bias(loaded, path):
     assert at_one["caption"].startswith("Forget-gate bias 1.0, so f = σ(1.0) = 0.731")
     assert "forget-gate bias 1.0 (f = 0.731)" in at_one["alt"], at_one["alt"]
     assert at_one["src"] != at_zero["src"]
-    track = box.locator(".noUi-target").first.bounding_box()   # biases 0 ... 6 along the track
-    page.mouse.click(track["x"] + track["width"] * 3 / 6, track["y"] + track["height"] / 2)
+    click_track(page, box, 3 / 6)  # biases 0 ... 6 along the track
     at_three = visible_frame(page, box)
     assert at_three["caption"].startswith("Forget-gate bias 3.0, so f = σ(3.0) = 0.953")
     assert "forget-gate bias 3.0 (f = 0.953)" in at_three["alt"], at_three["alt"]
@@ -111,8 +109,7 @@ def test_temperature_slider_shows_the_sample_of_the_chosen_temperature(loaded, p
     assert cold["text"].startswith("## The hidden state") and cold["text"] != opening["text"]
     page.keyboard.press("ArrowRight")
     assert visible_frame(page, box)["caption"].startswith("Sample at temperature 0.30")
-    track = box.locator(".noUi-target").first.bounding_box()
-    page.mouse.click(track["x"] + track["width"] - 2, track["y"] + track["height"] / 2)
+    click_track(page, box, 1.0)
     hot = visible_frame(page, box)
     assert hot["caption"].startswith("Sample at temperature 2.00"), hot["caption"]
     assert hot["count"] == 1 and hot["text"] not in (cold["text"], opening["text"])
@@ -143,8 +140,7 @@ def test_every_frame_slider_moves_by_keyboard_and_mouse(loaded, path):
         assert at_end["src"] != at_start["src"], f"the keyboard did not change slider {k} on {path}"
         assert at_end["caption"] != at_start["caption"] or at_end["caption"] is None
         # Clicking the far right of the track moves it back to the last position.
-        track = box.locator(".noUi-target").first.bounding_box()
-        page.mouse.click(track["x"] + track["width"] - 2, track["y"] + track["height"] / 2)
+        click_track(page, box, 1.0)
         by_mouse = visible_frame(page, box)
         assert by_mouse["src"] == at_end["src"], f"the mouse did not move slider {k} on {path} to its end"
         assert by_mouse["count"] == 1
