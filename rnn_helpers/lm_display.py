@@ -196,7 +196,7 @@ def plot_loss_curves(curves: dict, levels: dict, ax=None):
 def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top: int = 8,
                           stacked: bool = False):
     """One panel per temperature: the ``top`` most likely next characters (chosen at the first
-    temperature) and their probabilities. ``probs_by_temperature`` label -> (V,) probabilities.
+    temperature, and the same characters in every panel) and their probabilities. ``probs_by_temperature`` label -> (V,) probabilities.
     ``stacked`` draws the panels one above the other (readable on a phone) instead of side by
     side. Returns the Figure. Introduced in chapter 6."""
     import matplotlib.pyplot as plt
@@ -204,7 +204,7 @@ def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top
     from .plots import PALETTE
 
     labels = list(probs_by_temperature)
-    first = np.asarray(probs_by_temperature[labels[1 if len(labels) > 1 else 0]])
+    first = np.asarray(probs_by_temperature[labels[0]])
     order = np.argsort(-first)[:top]
     names = [repr(tokens[i])[1:-1].replace(" ", "␣") or "?" for i in order]
     if stacked:

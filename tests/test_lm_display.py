@@ -537,6 +537,19 @@ def test_temperature_bars_stacked_name_every_panels_axis():
     plt.close(fig)
 
 
+def test_temperature_bars_choose_the_characters_at_the_first_temperature():
+    """Panels whose orders differ (not one distribution at several temperatures) all show the
+    first panel's likeliest characters, in its order."""
+    first = np.array([0.5, 0.1, 0.3, 0.1])
+    second = np.array([0.1, 0.6, 0.1, 0.2])
+    third = np.array([0.2, 0.2, 0.1, 0.5])
+    probs = {"T = 0.5": first, "T = 1": second, "T = 2": third}
+    fig = plot_temperature_bars(probs, ["w", "x", "y", "z"], top=2)
+    for ax, (label, p) in zip(fig.axes, probs.items()):
+        _check_panel(ax, p, [0, 2], ["w", "y"], label)
+    plt.close(fig)
+
+
 def test_temperature_bars_draw_a_single_temperature():
     p = np.array([0.1, 0.6, 0.3])
     for stacked, size in ((False, (3.3, 2.8)), (True, (5.2, 2.1))):
