@@ -63,6 +63,8 @@ class RunConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0; got {self.seed!r}")
         for name in ("noise", "lr", "clip", "recurrent_norm"):
             value = getattr(self, name)
             if value is None and name in ("clip", "recurrent_norm"):
@@ -170,6 +172,7 @@ def loss_and_gradients(params: dict, x: np.ndarray, target: np.ndarray, kind: st
 
     Introduced in chapter 4.
     """
+    kind = check_choice(kind, "kind", ("bce", "mse"))
     prediction, states = forward(params, x)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may overflow; train() stops it
         loss, d_prediction = _loss(prediction, target, kind)

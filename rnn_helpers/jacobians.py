@@ -109,8 +109,8 @@ def gradient_norms(x, params, output_grad=None, h0=None, nonlinearity: str = "ta
     else:
         grad = real_array(output_grad, "output_grad")
         check_shape(grad, "output_grad", (hidden,), "one value per hidden unit")
-    norms = [np.linalg.norm(grad)]
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore"):  # a vanishing gradient underflows to 0 on purpose
+        norms = [np.linalg.norm(grad)]
         for t in range(slopes.shape[0] - 1, -1, -1):
             grad = params["weight_hh"].T @ (slopes[t] * grad)
             norms.append(np.linalg.norm(grad))

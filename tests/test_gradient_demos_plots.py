@@ -268,10 +268,28 @@ def one_unit(**values):
     ({"noise": True}, ValueError, "noise must be a finite number; got True"),
     ({"noise": -0.5}, ValueError, "noise must be >= 0; got -0.5"),
     ({"iterations": 5, "record_at": (0, 5)}, ValueError, "record_at must hold iterations from 0 to 4; got (0, 5)"),
+    ({"seed": -1}, ValueError, "seed must be a whole number >= 0; got -1"),
+    ({"seed": 2.0}, ValueError, "seed must be a whole number >= 0; got 2.0"),
+    ({"seed": True}, ValueError, "seed must be a whole number >= 0; got True"),
 ])
 def test_run_config_error_messages(kwargs, error, message):
     with pytest.raises(error, match=exactly(message)):
         RunConfig(**kwargs)
+
+
+def test_run_config_takes_seed_0_and_a_numpy_integer_seed():
+    assert RunConfig(seed=0).seed == 0 and RunConfig(seed=np.int64(7)).seed == 7
+
+
+def test_loss_and_gradients_refuses_an_unknown_loss():
+    x, answer = np.ones((2, 3, 1)), np.ones(3)
+    with pytest.raises(ValueError, match=exactly("kind must be one of ['bce', 'mse'], got 'ce'")):
+        loss_and_gradients(one_unit(), x, answer, "ce")
+    with pytest.raises(TypeError, match=exactly("kind must be one of the strings ['bce', 'mse'], got NoneType None")):
+        loss_and_gradients(one_unit(), x, answer, None)
+    # a numpy string counts as the string it holds
+    assert loss_and_gradients(one_unit(), x, answer, np.str_("mse"))[0] == loss_and_gradients(one_unit(), x, answer,
+                                                                                                "mse")[0]
 
 
 def test_run_config_takes_the_last_iteration_and_no_noise():
@@ -307,18 +325,21 @@ def test_init_params_draws_in_the_documented_order():
         np.testing.assert_array_equal(params[key], expected[key])
 
 
-def test_init_params_keeps_a_recurrent_draw_with_a_zero_column_finite():
-    # a Mersenne Twister whose 32-bit words 26, 27, 30 and 31 are 0: with H = 2, after the 13 uniform
-    # draws (two words each) the normal draws for W_hh's first column are exactly 0. R's zero pivot has
-    # sign 0: that column is dropped, not divided by 0.
+def test_init_params_keeps_a_recurrent_draw_with_a_zero_column_finite(monkeypatch):
+    # a Mersenne Twister whose 32-bit words 26, 27, 30 and 31 are 0, handed to init_params in place
+    # of default_rng(seed): with H = 2, after the 13 uniform draws (two words each) the normal draws
+    # for W_hh's first column are exactly 0. R's zero pivot has sign 0: that column is dropped, not
+    # divided by 0.
     bits = np.random.MT19937(0)
     state = bits.state
     state["state"]["key"][[26, 27, 30, 31]] = 0
     state["state"]["pos"] = 0
     bits.state = state
+    config = RunConfig(hidden=2, recurrent_norm=1.5, seed=5)
+    monkeypatch.setattr(np.random, "default_rng", lambda seed: np.random.Generator(bits) if seed == 5 else None)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        params = init_params(RunConfig(hidden=2, recurrent_norm=1.5, seed=bits))
+        params = init_params(config)
     np.testing.assert_array_equal(np.abs(params["W_hh"]), [[0.0, 0.0], [0.0, 1.5]])
 
 

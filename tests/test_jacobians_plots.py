@@ -324,6 +324,10 @@ def test_gradient_norms_underflow_to_0_even_when_the_caller_raises_on_underflow(
         norms = gradient_norms(np.zeros((3, 1)), params, output_grad=np.array([-2.0]), nonlinearity="linear")
     assert norms[:2] == pytest.approx([2.0, 2e-100], rel=1e-12, abs=0)
     assert np.all((norms[2:] >= 0) & (norms[2:] <= 2e-200))
+    # a last-state gradient whose square underflows already: its norm is taken under the same rule
+    with np.errstate(all="raise"):
+        tiny = gradient_norms(np.zeros((1, 1)), params, output_grad=np.array([1e-200]), nonlinearity="linear")
+    assert np.all((tiny >= 0) & (tiny <= 1e-200))
 
 
 def test_vanishing_bound_edges_and_underflow():
