@@ -148,7 +148,14 @@ def plot_predictions(probs, tokens: Sequence[str], inputs: Sequence[str], target
     blue, the others in grey, with its probability written above it. Returns the figure.
     Introduced in chapter 3.
     """
-    return _PredictionFigure(tokens, inputs, targets).draw(probs, title)
+    import matplotlib.pyplot as plt
+
+    figure = _PredictionFigure(tokens, inputs, targets)
+    try:
+        return figure.draw(probs, title)
+    except Exception:  # bad probabilities or targets: no half-drawn figure stays open
+        plt.close(figure.fig)
+        raise
 
 
 def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str], targets: Sequence[str],
@@ -186,16 +193,18 @@ def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str]
     canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
     pngs = []
-    for k, (probs, title) in enumerate(zip(probs_series, titles)):
-        figure.draw(probs, title, position=k)
-        canvas.restore_region(background)
-        for artist in moving:
-            fig.draw_artist(artist)
-        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        pngs.append(buffer.getvalue())
-    plt.close(fig)
+    try:
+        for k, (probs, title) in enumerate(zip(probs_series, titles)):
+            figure.draw(probs, title, position=k)
+            canvas.restore_region(background)
+            for artist in moving:
+                fig.draw_artist(artist)
+            image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
+            pngs.append(buffer.getvalue())
+    finally:  # a bad frame raises, and leaves no figure open either
+        plt.close(fig)
     return pngs
 
 

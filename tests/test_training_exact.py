@@ -296,8 +296,16 @@ def test_plot_predictions_refuses_a_target_outside_the_tokens():
     open_before = set(plt.get_fignums())
     with pytest.raises(ValueError, match=exactly("targets must be tokens of ['a', 'b']; got 'z'")):
         plot_predictions(np.array([[0.4, 0.6]]), ["a", "b"], inputs=["a"], targets=["z"])
-    for number in set(plt.get_fignums()) - open_before:
-        plt.close(number)
+    assert set(plt.get_fignums()) == open_before  # the half-built figure was closed
+
+
+def test_prediction_frames_close_their_figure_when_a_frame_is_bad():
+    open_before = set(plt.get_fignums())
+    good, bad = np.array([[0.4, 0.6]]), np.array([[0.4, np.inf]])
+    with pytest.raises(ValueError, match=exactly(
+            "probs must be finite, but it holds 1 NaN or infinite value(s); the first is inf at index (0, 1)")):
+        prediction_frames([good, bad], ["a", "b"], ["a"], ["b"], titles=["first", "second"])
+    assert set(plt.get_fignums()) == open_before
 
 
 def test_plot_predictions_places_the_label_in_float64_above_a_float16_bar():
