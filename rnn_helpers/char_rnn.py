@@ -182,6 +182,26 @@ def state_gradient_norms(params, x, targets, h0=None) -> np.ndarray:
     return norms
 
 
+def _checked_gradients(like: dict, params, grads) -> dict[str, np.ndarray]:
+    """``grads`` as float64 arrays, once ``params`` and ``grads`` are known to be dicts with the
+    keys and shapes of ``like`` (the optimizer's own arrays) holding finite numbers only.
+    An optimizer checks everything before it changes anything: a NaN would turn its parameter
+    into NaN."""
+    for name, value in (("params", params), ("grads", grads)):
+        if not isinstance(value, dict):
+            raise TypeError(f"{name} must be a dict of numpy arrays; got {type(value).__name__}")
+        if set(value) != set(like):
+            raise ValueError(f"{name} must have the keys {sorted(like)}; got {sorted(value)}")
+    checked = {}
+    for key, reference in like.items():
+        check_shape(real_array(params[key], f"params['{key}']"), f"params['{key}']", reference.shape,
+                    "the shape the optimizer was built with")
+        grad = real_array(grads[key], f"grads['{key}']")
+        check_shape(grad, f"grads['{key}']", reference.shape, f"the shape of params['{key}']")
+        checked[key] = grad
+    return checked
+
+
 class Adagrad:
     """Adagrad, exactly as ``torch.optim.Adagrad(params, lr=lr)`` with its other settings
     (``eps``, no decay) at their defaults; note that torch's default ``lr`` is 0.01, ours 0.1.
@@ -204,24 +224,11 @@ class Adagrad:
 
     def step(self, params, grads) -> None:
         """Update every array of ``params`` in place from ``grads`` (same keys and shapes)."""
-        for name, value in (("params", params), ("grads", grads)):
-            if not isinstance(value, dict):
-                raise TypeError(f"{name} must be a dict of numpy arrays; got {type(value).__name__}")
-            if set(value) != set(self.sums):
-                raise ValueError(f"{name} must have the keys {sorted(self.sums)}; got {sorted(value)}")
-        # Check everything before changing anything: a NaN would turn its parameter into NaN.
-        checked = {}
-        for key, total in self.sums.items():
-            check_shape(real_array(params[key], f"params['{key}']"), f"params['{key}']", total.shape,
-                        "the shape the optimizer was built with")
-            grad = real_array(grads[key], f"grads['{key}']")
-            check_shape(grad, f"grads['{key}']", total.shape, f"the shape of params['{key}']")
-            checked[key] = grad
+        checked = _checked_gradients(self.sums, params, grads)
         for key, total in self.sums.items():
             grad = checked[key]
             total += grad * grad
             params[key] -= self.lr * grad / (np.sqrt(total) + self.eps)
-
 
 
 class GradientDescent:
@@ -237,20 +244,7 @@ class GradientDescent:
 
     def step(self, params, grads) -> None:
         """Update every array of ``params`` in place from ``grads`` (same keys and shapes)."""
-        sums = self._shapes.sums
-        for name, value in (("params", params), ("grads", grads)):
-            if not isinstance(value, dict):
-                raise TypeError(f"{name} must be a dict of numpy arrays; got {type(value).__name__}")
-            if set(value) != set(sums):
-                raise ValueError(f"{name} must have the keys {sorted(sums)}; got {sorted(value)}")
-        checked = {}
-        for key, total in sums.items():
-            check_shape(real_array(params[key], f"params['{key}']"), f"params['{key}']", total.shape,
-                        "the shape the optimizer was built with")
-            grad = real_array(grads[key], f"grads['{key}']")
-            check_shape(grad, f"grads['{key}']", total.shape, f"the shape of params['{key}']")
-            checked[key] = grad
-        for key, grad in checked.items():
+        for key, grad in _checked_gradients(self._shapes.sums, params, grads).items():
             params[key] -= self.lr * grad
 
 
