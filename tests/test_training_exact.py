@@ -463,3 +463,30 @@ def test_plot_hidden_states_colour_bar_shows_the_heatmaps_scale_from_minus_1_to_
     assert colorbar.cmap(0.0) == pytest.approx(to_rgba(PALETTE["blue"]))
     assert colorbar.cmap(1.0) == pytest.approx(to_rgba(PALETTE["orange"]))
     plt.close(ax.figure)
+
+
+def test_prediction_figure_before_any_draw_has_empty_labels_at_the_foot_of_the_correct_bars():
+    # Before the first draw: every probability label is empty and sits at (correct bar, 0.03),
+    # the suptitle is a one-space placeholder (it reserves the title's line in the tight layout).
+    figure = _PredictionFigure("abc", "xab", "cab")
+    assert [label.get_text() for label in figure.labels] == ["", "", ""]
+    assert [label.get_position() for label in figure.labels] == [(2, 0.03), (0, 0.03), (1, 0.03)]
+    assert figure.title.get_text() == " " and figure.fig._suptitle is figure.title
+    plt.close(figure.fig)
+
+
+def test_prediction_figure_hides_the_top_and_right_spines_with_false():
+    figure = _PredictionFigure("ab", "xa", "ba")
+    for ax in figure.axes:
+        assert [ax.spines[side].get_visible() for side in ("top", "right", "left", "bottom")] == [False, False, True, True]
+    plt.close(figure.fig)
+
+
+def test_prediction_figure_sizes_step_titles_10_and_labels_9_at_the_default_font():
+    with plt.rc_context({"font.size": 10, "axes.titlesize": "large"}):
+        figure = _PredictionFigure("ab", "xa", "ba")
+    assert [ax.title.get_fontsize() for ax in figure.axes] == [10, 10]
+    assert [ax.title.get_text() for ax in figure.axes] == ["read 'x'", "read 'a'"]
+    assert [label.get_fontsize() for label in figure.labels] == [9, 9]
+    assert figure.title.get_fontsize() == 11
+    plt.close(figure.fig)
