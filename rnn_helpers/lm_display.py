@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validate import check_ndim, real_array
+from ._validate import check_count, check_ndim, real_array
 from .plots import PALETTE
 
 
@@ -243,6 +243,7 @@ def wrap_text(text: str, width: int = 84) -> str:
     """``text`` with every line longer than ``width`` broken at its last space within ``width``
     characters (the space dropped), or after ``width`` characters where a piece has no space;
     line ends kept, so that printed samples fit the book's 84-character output box."""
+    width = check_count(width, "width")  # a width of 0 would never shorten a line
     lines = []
     for line in text.split("\n"):
         while len(line) > width:

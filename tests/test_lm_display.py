@@ -454,6 +454,16 @@ def test_a_quote_closes_only_on_its_own_kind():
 
 # ---------------------------------------------------------------- wrap_text
 
+@pytest.mark.parametrize("width, error, message", [
+    (0, ValueError, "width must be a positive integer; got 0"),  # it looped for ever: line[:0] shortens nothing
+    (-3, ValueError, "width must be a positive integer; got -3"),
+    (2.5, TypeError, "width must be a positive integer; got float 2.5"),
+])
+def test_wrap_text_refuses_a_width_that_cannot_shorten_a_line(width, error, message):
+    with pytest.raises(error, match=exactly(message)):
+        wrap_text("ab cd", width=width)
+
+
 def test_wrap_text_keeps_line_ends_and_lines_of_exactly_the_width():
     assert wrap_text("ab\ncd", width=3) == "ab\ncd"
     assert wrap_text("abcde", width=5) == "abcde"
