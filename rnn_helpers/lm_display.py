@@ -196,9 +196,10 @@ def plot_loss_curves(curves: dict, levels: dict, ax=None):
 def plot_temperature_bars(probs_by_temperature: dict, tokens: Sequence[str], top: int = 8,
                           stacked: bool = False):
     """One panel per temperature: the ``top`` most likely next characters (chosen at the first
-    temperature, and the same characters in every panel) and their probabilities. ``probs_by_temperature`` label -> (V,) probabilities.
-    ``stacked`` draws the panels one above the other (readable on a phone) instead of side by
-    side. Returns the Figure. Introduced in chapter 6."""
+    temperature, the same characters in every panel) and their probabilities.
+    ``probs_by_temperature`` label -> (V,) probabilities. ``stacked`` draws the panels one above
+    the other (readable on a phone) instead of side by side. Returns the Figure. Introduced in
+    chapter 6."""
     import matplotlib.pyplot as plt
 
     from .plots import PALETTE
