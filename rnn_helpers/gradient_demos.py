@@ -59,12 +59,10 @@ class RunConfig:
     seed: int = 0
 
     def __post_init__(self):
-        for name in ("steps", "hidden", "iterations", "batch"):
+        for name, minimum in (("steps", 1), ("hidden", 1), ("iterations", 1), ("batch", 1), ("seed", 0)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0; got {self.seed!r}")
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+                raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}")
         for name in ("noise", "lr", "clip", "recurrent_norm"):
             value = getattr(self, name)
             if value is None and name in ("clip", "recurrent_norm"):
