@@ -111,7 +111,8 @@ def prediction_table(probs, tokens: Sequence[str], inputs: Sequence[str], target
                      decimals: int = 2) -> str:
     """A text table of p(next token) at every step, one row per step.
 
-    ``probs`` (T, V); ``tokens`` the V column names; ``inputs`` the T tokens read; ``targets``
+    ``probs`` (T, V), each row a distribution over the tokens (values in [0, 1], summing to 1
+    within 0.001); ``tokens`` the V column names; ``inputs`` the T tokens read; ``targets``
     (optional, T tokens) adds a column with the probability given to the correct next token.
     Introduced in chapter 3.
     """
@@ -126,6 +127,16 @@ def prediction_table(probs, tokens: Sequence[str], inputs: Sequence[str], target
     unknown = [token for token in (targets or []) if token not in tokens]
     if unknown:
         raise ValueError(f"targets must be tokens of {list(tokens)}; got {unknown[0]!r}")
+    outside = np.argwhere((probs < 0) | (probs > 1))
+    if len(outside):
+        t, v = outside[0]
+        raise ValueError(f"probs must hold probabilities between 0 and 1; got {probs[t, v]:g} at index ({t}, {v})")
+    # 1e-3: a softmax row in float16 (0.7 and 0.3 stored as 0.7002 and 0.2998) still passes
+    sums = probs.sum(axis=1)
+    off = np.flatnonzero(np.abs(sums - 1) > 1e-3)
+    if len(off):
+        raise ValueError(f"each row of probs must sum to 1 (a distribution over the {width} tokens); "
+                         f"row {off[0]} sums to {sums[off[0]]:g}")
     cell = decimals + 3
     header = f"{'step':>4}  {'read':>4}  " + " ".join(f"{token:>{cell}}" for token in tokens)
     if targets is not None:

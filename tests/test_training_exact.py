@@ -234,6 +234,14 @@ def test_prediction_table_with_targets_adds_the_next_token_and_its_probability()
      "probs has shape (2, 2): tokens needs 2 entries and inputs (and targets) 2; got 2, 2, 1"),
     ([[0.5, 0.5], [0.5, 0.5]], ["a"], None,
      "probs has shape (2, 2): tokens needs 2 entries and inputs (and targets) 2; got 2, 1"),
+    ([[0.5, 0.5], [-0.25, 1.25]], ["a", "b"], None,
+     "probs must hold probabilities between 0 and 1; got -0.25 at index (1, 0)"),
+    ([[0.5, 0.5], [0.25, 1.25]], ["a", "b"], None,
+     "probs must hold probabilities between 0 and 1; got 1.25 at index (1, 1)"),
+    ([[0.5, 0.5], [0.25, 0.5]], ["a", "b"], None,
+     "each row of probs must sum to 1 (a distribution over the 2 tokens); row 1 sums to 0.75"),
+    ([[0.5, 0.502], [0.5, 0.5]], ["a", "b"], None,
+     "each row of probs must sum to 1 (a distribution over the 2 tokens); row 0 sums to 1.002"),
 ])
 def test_prediction_table_errors_are_whole_messages(probs, inputs, targets, message):
     with pytest.raises(ValueError, match=exactly(message)):
@@ -290,6 +298,17 @@ def test_plot_predictions_layout_does_not_depend_on_which_bar_is_correct_at_a_la
             check_tight_layout(fig, 0.02, 0.22 * 1.5)
             plt.close(fig)
     assert positions[1] == pytest.approx(positions[0], rel=1e-12)
+
+
+def test_prediction_table_accepts_a_row_that_sums_to_1_within_a_thousandth():
+    assert prediction_table([[0.5, 0.5009]], ["a", "b"], ["a"]).splitlines()[1].split() == ["1", "a", "0.50", "0.50"]
+
+
+def test_plot_predictions_refuses_probabilities_outside_0_to_1_and_closes_its_figure():
+    open_before = set(plt.get_fignums())
+    with pytest.raises(ValueError, match=exactly("probs must hold probabilities between 0 and 1; got -0.5 at index (0, 0)")):
+        plot_predictions(np.array([[-0.5, 1.5]]), ["a", "b"], inputs=["a"], targets=["b"])
+    assert set(plt.get_fignums()) == open_before
 
 
 def test_plot_predictions_refuses_a_target_outside_the_tokens():
