@@ -51,7 +51,7 @@ _FADED = "0.82"  # the colour of a part that does not belong to the highlighted 
 
 
 def _check_highlight(highlight):
-    if highlight is not None and highlight not in STEPS:
+    if highlight is not None and not (isinstance(highlight, str) and highlight in STEPS):
         raise ValueError(f"highlight must be None or one of {list(STEPS)}, got {highlight!r}")
     return highlight
 

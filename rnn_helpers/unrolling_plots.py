@@ -26,12 +26,14 @@ def plot_nonlinearities(names: Sequence[str] = ("tanh", "sigmoid", "relu"), limi
     """
     import matplotlib.pyplot as plt
 
-    names = list(names)
+    names = [names] if isinstance(names, str) else list(names)  # one name alone is one line, not its letters
     if not 1 <= len(names) <= len(_LINE_STYLES):
         raise ValueError(f"names must hold 1 to {len(_LINE_STYLES)} nonlinearities, got {len(names)}")
-    for name in names:
-        check_choice(name, "names[...]", NONLINEARITIES)
-    limit = float(real_array(limit, "limit"))
+    names = [check_choice(name, "names[...]", NONLINEARITIES) for name in names]
+    limit = real_array(limit, "limit")
+    if limit.ndim != 0:
+        raise ValueError(f"limit must be a single number, got shape {limit.shape}")
+    limit = float(limit)
     if not limit > 0:
         raise ValueError(f"limit must be positive, got {limit}")
     a = np.linspace(-limit, limit, 401)
@@ -90,6 +92,8 @@ def plot_input_factors(factors: Mapping[float, np.ndarray]):
     for w2, values in factors.items():
         values = real_array(values, f"factors[{w2!r}]")
         check_ndim(values, f"factors[{w2!r}]", {1: "(T,): one factor per input"})
+        if values.size == 0:
+            raise ValueError(f"factors[{w2!r}] must hold at least one factor, got none")
         if np.any(values <= 0):
             raise ValueError(f"factors[{w2!r}] must be positive to go on a log scale, got {values}")
         series[f"$W_2$ = {w2}"] = values

@@ -56,3 +56,9 @@ def test_bad_arguments_are_named():
         draw_lstm_cell(highlight="gate")
     with pytest.raises(TypeError, match="equation must be True or False"):
         draw_lstm_cell(equation="yes")
+
+
+def test_a_list_as_highlight_is_named_in_the_error_not_an_unhashable_type():
+    with pytest.raises(ValueError, match=r"^highlight must be None or one of \['forget', 'input', 'cell', 'output'\], got \['forget'\]$"):
+        draw_lstm_cell(highlight=["forget"])
+    plt.close("all")

@@ -1,5 +1,7 @@
 """Chapter 2's charts draw exactly the numbers they are given and refuse numbers that do not fit."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -76,3 +78,22 @@ def test_input_factors_refuse_what_a_log_scale_cannot_show():
         plot_input_factors({0.5: np.ones(3), 2.0: np.ones(4)})
     with pytest.raises(TypeError, match="factors must be a non-empty dict"):
         plot_input_factors({})
+
+
+def test_plot_nonlinearities_reads_one_name_given_alone_as_one_line():
+    fig = plot_nonlinearities("tanh")
+    assert [line.get_label() for line in fig.axes[0].lines if not line.get_label().startswith("_")] == ["tanh"]
+
+
+def test_plot_nonlinearities_takes_a_name_held_in_a_numpy_string():
+    fig = plot_nonlinearities([np.array("relu"), np.str_("tanh")])
+    assert [line.get_label() for line in fig.axes[0].lines if not line.get_label().startswith("_")] == ["relu", "tanh"]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: plot_nonlinearities(["tanh"], [1.0, 2.0]), "limit must be a single number, got shape (2,)"),
+    (lambda: plot_input_factors({0.5: np.array([])}), "factors[0.5] must hold at least one factor, got none"),
+])
+def test_chapter2_charts_refuse_an_array_limit_and_empty_factors_by_name(call, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        call()
