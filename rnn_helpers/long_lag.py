@@ -746,6 +746,8 @@ def plot_gate_heatmaps(traces: dict, y, unit: int, lines: int = 12):
     if target.shape != (batch,) or target.all() or not target.any():
         raise ValueError(f"y must hold one target per sequence, shape ({batch},), with both answers; "
                          f"got shape {target.shape} with {int(target.sum())} sequences of bit +1")
+    unit = _check_int(unit, "unit", 0, hidden - 1)
+    lines = _check_int(lines, "lines", 1)
     gap = traces["c"][:, target, :].mean(axis=1) - traces["c"][:, ~target, :].mean(axis=1)  # (T, hidden)
     largest = float(np.abs(gap).max()) or 1.0
     fig = plt.figure(figsize=(6.4, 8.6))

@@ -1,5 +1,7 @@
 """The long-lag task, its models, the training loop and the experiment table (chapter 5)."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -452,3 +454,20 @@ def test_written_out_adam_matches_torch_optim_adam_update_by_update():
     assert not torch.equal(next(ours.parameters()), next(make_model("lstm", seed=3).parameters()))  # it did move
     with pytest.raises(ValueError, match=r"lr must be a finite number in \(0.0, 1.0\]"):
         Adam(ours.parameters(), lr=-1.0)
+
+
+@pytest.mark.parametrize("unit, lines, error, message", [
+    (-1, 12, ValueError, "unit must be from 0 to 2, got -1"),
+    (3, 12, ValueError, "unit must be from 0 to 2, got 3"),
+    (1.5, 12, TypeError, "unit must be a whole number, got float 1.5"),
+    (0, 0, ValueError, "lines must be at least 1, got 0"),
+    (0, -1, ValueError, "lines must be at least 1, got -1"),
+])
+def test_plot_gate_heatmaps_refuses_a_unit_outside_the_layer_and_lines_below_1(unit, lines, error, message):
+    """Before, unit=-1 drew unit 2's cell state under the title "unit -1" and a frame above the heatmap."""
+    rng = np.random.default_rng(0)
+    traces = {"f": rng.uniform(size=(5, 4, 3)), "c": rng.normal(size=(5, 4, 3))}
+    open_before = set(plt.get_fignums())
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        plot_gate_heatmaps(traces, np.array([1.0, 0.0, 1.0, 0.0]), unit=unit, lines=lines)
+    assert set(plt.get_fignums()) == open_before
