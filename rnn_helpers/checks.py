@@ -65,7 +65,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -278,7 +278,13 @@ def _type_name(value) -> str:
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} values"
     module = type(value).__module__.split(".")[0]
-    return f"a {'' if module == 'builtins' else module + '.'}{type(value).__name__}"
+    name = f"{'' if module == 'builtins' else module + '.'}{type(value).__name__}"
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def _sentence(text: str) -> str:
+    """``text`` ended by a full stop, unless it already ends with one or a question mark."""
+    return text if text.endswith((".", "?")) else text + "."
 
 
 # --------------------------------------------------------------------------------------
@@ -321,9 +327,16 @@ class _Exercise:
     reference: Callable
     make_cases: Callable[[], list[_Case]]
     covers: str
-    mistakes: list[_Mistake] = field(default_factory=list)
+    # The known mistakes are built anew on each use, not once at import: then a test (and a
+    # mutation-testing run, which forks from a process that has imported this module) sees the
+    # mistakes of the code as it is at that moment.
+    make_mistakes: Callable[[], list[_Mistake]] = list
     runner: Callable | None = None  # a custom check (sampling)
     show_values: bool = False  # print the arguments' values, not only their shapes
+
+    @property
+    def mistakes(self) -> list[_Mistake]:
+        return self.make_mistakes()
 
 
 def _copy(value):
@@ -1128,7 +1141,7 @@ def _run_sampling(exercise: _Exercise, fn, time_limit: float, lines: list[str]) 
             problem = _index_problem(value, logits.size)
             if problem:
                 lines.extend(_wrap(f"{head} {where}, draw {k + 1}:"))
-                lines.extend(_wrap(problem + ".", "  "))
+                lines.extend(_wrap(_sentence(problem), "  "))
                 return False
         if number == 1:  # the draws must come from the rng passed in, so that a seed repeats them
             with np.errstate(all="ignore"):
@@ -1187,7 +1200,7 @@ _register(_Exercise(
     (_Part("h_t", "array", "the shape of h_prev"),),
     _one(_rnn_step), _rnn_cases,
     "one example and batches; input sizes 1 to 4, hidden sizes 1 to 4",
-    [_Mistake(m.hint, _one(m.compute)) for m in _RNN_MISTAKES],
+    lambda: [_Mistake(m.hint, _one(m.compute)) for m in _RNN_MISTAKES],
 ))
 _register(_Exercise(
     "softmax_cross_entropy", 3, "f(logits, targets) -> (loss, dlogits)", ("logits", "targets"),
@@ -1195,14 +1208,14 @@ _register(_Exercise(
      _Part("dlogits", "array", "the shape of logits")),
     _sce, _sce_cases,
     "one prediction and batches; 3 to 7 classes; scores up to 1000",
-    _SCE_MISTAKES,
+    lambda: _SCE_MISTAKES,
 ))
 _register(_Exercise(
     "bptt", 3, "f(x, w_x, w_h) -> (y, dy_dw_h)", ("x", "w_x", "w_h"),
     (_Part("y", "scalar", "one number"), _Part("dy_dw_h", "scalar", "one number")),
     _bptt, _bptt_cases,
     "five inputs and weights, x as a list and as an array",
-    _BPTT_MISTAKES,
+    lambda: _BPTT_MISTAKES,
     show_values=True,
 ))
 _register(_Exercise(
@@ -1210,7 +1223,7 @@ _register(_Exercise(
     (_Part("y", "scalar", "one number"), _Part("dy_dw_x", "scalar", "one number")),
     _bptt_w_x, _bptt_cases,
     "five inputs and weights, x as a list and as an array",
-    _BPTT_W_X_MISTAKES,
+    lambda: _BPTT_W_X_MISTAKES,
     show_values=True,
 ))
 _register(_Exercise(
@@ -1218,14 +1231,14 @@ _register(_Exercise(
     (_Part("result", "dict", "a dict with the keys and shapes of grads"),),
     _clip, _clip_cases,
     "norms above and below max_norm; one to four gradients",
-    _CLIP_MISTAKES,
+    lambda: _CLIP_MISTAKES,
 ))
 _register(_Exercise(
     "lstm_step", 5, "f(x_t, (h_prev, c_prev), params) -> (h_t, c_t)", ("x_t", "state", "params"),
     (_Part("h_t", "array", "the shape of h_prev"), _Part("c_t", "array", "the shape of c_prev")),
     _lstm_step, _lstm_cases,
     "one example and batches; input sizes 1 to 5, hidden sizes 1 to 4",
-    _lstm_mistakes(),
+    _lstm_mistakes,
 ))
 _register(_Exercise(
     "sample_with_temperature", 6, "f(logits, temperature, rng) -> index",
@@ -1310,14 +1323,14 @@ def _run_cases(exercise: _Exercise, fn, time_limit: float, lines: list[str]) -> 
         parts, problem = _split_parts(exercise, outcome.value)
         if parts is None:
             lines.extend(_wrap(f"{head} {where}:"))
-            lines.extend(_wrap(problem + ".", "  "))
+            lines.extend(_wrap(_sentence(problem), "  "))
             return False
         messages: list[str] = []
         failing: list[tuple[int, np.ndarray | None]] = []
         for k, part in enumerate(exercise.parts):
             got, want, problem = _prepare(part, parts[k], expected[k])
             if got is None:
-                messages.append(problem + ".")
+                messages.append(_sentence(problem))
                 failing.append((k, None))
             elif not _close(got, want):
                 messages.extend(_difference_text(part, got, want, expected[k]))
@@ -1341,11 +1354,12 @@ def _run_cases(exercise: _Exercise, fn, time_limit: float, lines: list[str]) -> 
 
 def _find_hints(exercise: _Exercise, case: _Case, expected, failing) -> list[str]:
     hints: list[str] = []
+    mistakes = exercise.mistakes
     for k, got in failing:
         if got is None:
             continue
         part = exercise.parts[k]
-        for mistake in exercise.mistakes:
+        for mistake in mistakes:
             if mistake.matches is not None:
                 hit = mistake.matches(part.name, got, expected[k], case)
             else:
