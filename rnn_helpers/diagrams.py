@@ -191,23 +191,23 @@ def describe_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None
         names = [plain_label(label) for label in labels if label]
         return ", ".join(names)
 
-    def weight_text(labels, arrows):
+    def weight_text(labels, arrow, arrows):
         if labels is None:
             return ""
         if isinstance(labels, str):
-            return f"; every {arrows} is labelled with the same weight {plain_label(labels)}"
-        return f"; the {arrows}s are labelled {listed(labels)}" if listed(labels) else ""
+            return f"; every {arrow} is labelled with the same weight {plain_label(labels)}"
+        return f"; the {arrows} are labelled {listed(labels)}" if listed(labels) else ""
 
     parts = [f"A recurrent network unrolled over {steps} step{'s' if steps > 1 else ''}, drawn left to right."]
     if initial_state is not None:
         parts.append(f"A dashed initial state {plain_label(initial_state)} stands before the first step.")
     hidden_names = listed(hidden_labels)
     parts.append(f"Hidden states {hidden_names} form the middle row" if hidden_names else "Unlabelled hidden states form the middle row")
-    parts[-1] += (", each passing an arrow to the next" + weight_text(recurrent_weights, "arrow between states") + ".") if steps > 1 or initial_state else "."
+    parts[-1] += (", each passing an arrow to the next" + weight_text(recurrent_weights, "arrow between states", "arrows between states") + ".") if steps > 1 or initial_state else "."
     reading = [f"step {t + 1} reads {plain_label(label)}" for t, label in enumerate(inputs) if label is not None]
-    parts.append(("Inputs below: " + ", ".join(reading) + weight_text(input_weights, "input arrow") + ".") if reading else "No step reads an input.")
+    parts.append(("Inputs below: " + ", ".join(reading) + weight_text(input_weights, "input arrow", "input arrows") + ".") if reading else "No step reads an input.")
     emitting = [f"step {t + 1} emits {plain_label(label)}" for t, label in enumerate(outputs) if label is not None]
-    parts.append(("Outputs above: " + ", ".join(emitting) + weight_text(output_weights, "output arrow") + ".") if emitting else "No step emits an output.")
+    parts.append(("Outputs above: " + ", ".join(emitting) + weight_text(output_weights, "output arrow", "output arrows") + ".") if emitting else "No step emits an output.")
     return " ".join(parts)
 
 

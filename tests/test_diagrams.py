@@ -181,3 +181,11 @@ def test_alt_text_names_what_is_drawn():
     assert plain_label("$W_{hh}^{(2)}$") == "W_hh(2)"
     assert plain_label(None) == ""
     assert plain_label("$\\hat{y}_5$") == plain_label("$\\hat y_5$") == "y-hat_5"
+
+
+def test_describe_unrolled_names_a_list_of_weights_per_arrow_kind_in_the_plural():
+    text = describe_unrolled(["a", "b", "c"], [None, None, "y"], recurrent_weights=["$W_{hh}^{(2)}$", "$W_{hh}^{(3)}$"],
+                             input_weights=["$U_1$", "$U_2$", "$U_3$"])
+    assert "the arrows between states are labelled W_hh(2), W_hh(3)." in text
+    assert "the input arrows are labelled U_1, U_2, U_3." in text
+    assert "statess" not in text
