@@ -509,3 +509,8 @@ def test_prediction_figure_sizes_step_titles_10_and_labels_9_at_the_default_font
     assert [label.get_fontsize() for label in figure.labels] == [9, 9]
     assert figure.title.get_fontsize() == 11
     plt.close(figure.fig)
+
+
+def test_prediction_table_accepts_a_certain_prediction_of_probability_exactly_1():
+    assert prediction_table([[0.0, 1.0]], ["a", "b"], ["a"], ["b"]).splitlines()[1].split() == [
+        "1", "a", "0.00", "1.00", "b", "1.00"]
