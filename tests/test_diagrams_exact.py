@@ -30,10 +30,7 @@ INPUT, HIDDEN, OUTPUT = (to_rgba(PALETTE[name]) for name in ("orange", "green", 
 WHITE, BLACK, WEIGHT = to_rgba("white"), to_rgba("black"), to_rgba(PALETTE["vermillion"])
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def r(value):

@@ -4,16 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from rnn_helpers.lstm_diagram import EQUATIONS, PARTS, STEPS, TITLES, draw_lstm_cell  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def test_the_whole_cell_is_drawn_in_colour():
@@ -61,4 +57,3 @@ def test_bad_arguments_are_named():
 def test_a_list_as_highlight_is_named_in_the_error_not_an_unhashable_type():
     with pytest.raises(ValueError, match=r"^highlight must be None or one of \['forget', 'input', 'cell', 'output'\], got \['forget'\]$"):
         draw_lstm_cell(highlight=["forget"])
-    plt.close("all")

@@ -25,10 +25,7 @@ FADED, FADED_TEXT, FADED_FILL = "0.82", "0.65", "#F2F2F2"
 HEAD, NO_HEAD = type(ArrowStyle("-|>")), type(ArrowStyle("-"))
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def r(value):

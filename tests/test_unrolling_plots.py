@@ -5,7 +5,6 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -14,10 +13,7 @@ from rnn_helpers.unrolling import unrolled_terms
 from rnn_helpers.unrolling_plots import plot_input_factors, plot_nonlinearities, plot_what_moves
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def test_nonlinearities_draw_each_function_over_the_range():

@@ -8,7 +8,6 @@ set, their documented defaults, and the whole error messages that name the wrong
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
@@ -19,10 +18,7 @@ from rnn_helpers.unrolling_plots import plot_input_factors, plot_nonlinearities,
 from reference import exactly  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 # ---- plot_nonlinearities
