@@ -57,6 +57,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import math
+import numbers
 import os
 import re
 import signal
@@ -162,7 +163,7 @@ def _call_in_thread(call: Callable[[], object], seconds: float) -> _Outcome:
         try:
             box["value"] = call()
         except _TimeLimitExceeded:
-            box["stopped"] = True
+            pass  # stopped by the timeout below, which reports it
         except Exception as error:  # noqa: BLE001
             box["error"] = error
 
@@ -313,7 +314,8 @@ class _Mistake:
     """A known mistake: what it gives for a case, or a test on the reader's result."""
 
     hint: str
-    compute: Callable | None = None  # (*args) -> the mistaken result, same parts as the reference
+    # (*args) -> the mistaken result, same parts as the reference; None where it cannot be made
+    compute: Callable | None = None
     matches: Callable | None = None  # (part name, got, expected, case) -> bool
 
 
@@ -351,28 +353,48 @@ def _copy(value):
     return value
 
 
-def _same_inputs(a, b) -> bool:
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
-    if isinstance(a, Mapping):
-        return isinstance(b, Mapping) and a.keys() == b.keys() and all(_same_inputs(a[k], b[k]) for k in a)
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same_inputs(x, y) for x, y in zip(a, b))
-    return True
+def _first_change(before, after, path: str) -> str | None:
+    """How ``after`` (the copy the reader's function was given) differs from ``before``.
+
+    A clause such as "changed its argument x[0] in place", or None when nothing changed.
+    Arrays and numbers are compared by value (NaN equal to NaN), dicts key by key, lists
+    and tuples item by item; anything else (an object no exercise copies) by identity.
+    """
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(
+            before, after, equal_nan=True)
+    elif isinstance(before, Mapping):
+        for key in before:
+            if key not in after:
+                return f"removed the key {key!r} from its argument {path}"
+            found = _first_change(before[key], after[key], f"{path}[{key!r}]")
+            if found:
+                return found
+        for key in after:
+            if key not in before:
+                return f"added the key {key!r} to its argument {path}"
+        return None
+    elif isinstance(before, (tuple, list)):
+        if len(before) != len(after):
+            return f"changed its argument {path} in place"
+        for k, (x, y) in enumerate(zip(before, after)):
+            found = _first_change(x, y, f"{path}[{k}]")
+            if found:
+                return found
+        return None
+    elif isinstance(before, numbers.Number):
+        same = isinstance(after, numbers.Number) and (before == after or (before != before and after != after))
+    else:
+        same = before is after
+    return None if same else f"changed its argument {path} in place"
 
 
 def _changed_argument(names, before, after) -> str | None:
+    """The first argument the reader's function changed in place, as a clause, or None."""
     for name, a, b in zip(names, before, after):
-        if isinstance(a, Mapping):
-            for key in a:
-                if not _same_inputs(a[key], b[key]):
-                    return f"{name}['{key}']"
-        elif isinstance(a, tuple):
-            for k, (x, y) in enumerate(zip(a, b)):
-                if not _same_inputs(x, y):
-                    return f"{name}[{k}]"
-        elif not _same_inputs(a, b):
-            return name
+        found = _first_change(a, b, name)
+        if found:
+            return found
     return None
 
 
@@ -501,9 +523,16 @@ def _difference_text(part: _Part, got: np.ndarray, expected: np.ndarray, expecte
 
 def _rnn_step(x, h, p, *, hh_t=False, ih_t=False, bias_ih=True, bias_hh=True, use_h=True, use_x=True, f=np.tanh,
               swap_weights=False):
+    """PyTorch's RNN step, or one of the known mistakes; None where the mistake cannot be made.
+
+    weight_ih used untransposed, or in place of weight_hh, fits only when the input and
+    hidden sizes are equal: a reader cannot have made that mistake on other cases.
+    """
     w_hh = p["weight_hh"] if hh_t else p["weight_hh"].T
     w_ih = p["weight_ih"] if ih_t else p["weight_ih"].T
-    if swap_weights:  # possible only when input and hidden sizes are equal (case 1)
+    if (ih_t or swap_weights) and w_ih.shape[0] != w_ih.shape[1]:
+        return None
+    if swap_weights:
         w_hh, w_ih = w_ih, w_hh
     a = np.zeros(np.shape(h), dtype=np.float64)
     if use_x:
@@ -645,7 +674,7 @@ def _sce_cases() -> list[_Case]:
         logits = rng.normal(0, scale, (n, v))
         targets = rng.integers(0, v, n)
         if scale > 100:
-            logits = np.round(logits)
+            logits = np.clip(np.round(logits), -1000.0, 1000.0)
             logits[0, 0] = 1000.0
             label = f"large scores: N {n}, V {v}, scores up to 1000"
         else:
@@ -1134,7 +1163,7 @@ def _run_sampling(exercise: _Exercise, fn, time_limit: float, lines: list[str]) 
 
         with np.errstate(all="ignore"):
             outcome = _call_limited(lambda: draws(n), time_limit)
-        if not _report_outcome(exercise, outcome, head, where, call_text, note, time_limit, lines):
+        if not _report_outcome(outcome, head, where, call_text, note, time_limit, lines):
             return False
         values = outcome.value
         for k, value in enumerate(values):
@@ -1185,7 +1214,12 @@ def _run_sampling(exercise: _Exercise, fn, time_limit: float, lines: list[str]) 
 
 
 def _one(fn):
-    return lambda *args: (fn(*args),)
+    """A function of one result as one of a tuple of parts (None stays None: no result)."""
+    def parts(*args):
+        value = fn(*args)
+        return None if value is None else (value,)
+
+    return parts
 
 
 _EXERCISES: dict[str, _Exercise] = {}
@@ -1255,7 +1289,7 @@ def exercise_names() -> list[str]:
     return list(_EXERCISES)
 
 
-def _report_outcome(exercise, outcome, head, where, call_text, note, time_limit, lines) -> bool:
+def _report_outcome(outcome, head, where, call_text, note, time_limit, lines) -> bool:
     """Append the message for an error or a timeout; True when the call returned."""
     if outcome.timed_out:
         lines.extend(_wrap(f"{head} {where}: your function did not return within "
@@ -1309,15 +1343,14 @@ def _run_cases(exercise: _Exercise, fn, time_limit: float, lines: list[str]) -> 
         given = _copy(case.args)
         with np.errstate(all="ignore"):
             outcome = _call_limited(lambda: fn(*given), time_limit)
-        if not _report_outcome(exercise, outcome, head, where, call_text, case.note, time_limit, lines):
+        if not _report_outcome(outcome, head, where, call_text, case.note, time_limit, lines):
             if passed:
                 lines.extend(_wrap(passed, "  "))
             return False
         changed = _changed_argument(exercise.arg_names, case.args, given)
         if changed:
-            lines.extend(_wrap(f"{head} {where}: your function changed its argument "
-                               f"{changed} in place. Leave the inputs as they are and return "
-                               "new arrays: the caller still needs them."))
+            lines.extend(_wrap(f"{head} {where}: your function {changed}. Leave the inputs as "
+                               "they are and return new arrays: the caller still needs them."))
             return False
         expected = exercise.reference(*_copy(case.args))
         parts, problem = _split_parts(exercise, outcome.value)
@@ -1365,6 +1398,8 @@ def _find_hints(exercise: _Exercise, case: _Case, expected, failing) -> list[str
             else:
                 with np.errstate(all="ignore"):
                     wrong = mistake.compute(*_copy(case.args))
+                if wrong is None:  # a mistake that cannot be made on this case
+                    continue
                 want, _, _ = _prepare(part, wrong[k], expected[k])
                 hit = want is not None and _close(got, want)
             if hit:
