@@ -307,6 +307,8 @@ def w2_frames(w2_values=None, steps: int = 5, size: float = 1.0, dpi: int = FRAM
     from .widgets import image_frame
 
     w2_values = w2_grid() if w2_values is None else real_array(w2_values, "w2_values")
+    if w2_values.ndim != 1 or w2_values.size == 0:
+        raise ValueError(f"w2_values must be a 1-D array of one or more W2 values; got shape {w2_values.shape}")
     steps = check_steps(steps)
     inputs = first_input_pulse(steps, size)
     picture = ConnectivityFigure(dpi=dpi)
@@ -500,7 +502,8 @@ def plot_latch(w2: float = 2.0, steps: int = 30, noise: float = 0.3, shown: int 
         ax.spines[["top", "right"]].set_visible(False)
         ax.set_xlim(0.5, steps + 0.5)
     right.legend(loc="upper right", fontsize=8.5, frameon=False)
-    fig.suptitle(f"tanh neuron, $W_2$ = {w2:g}: {shown} trials each with distractions "
+    trials = "1 trial" if shown == 1 else f"{shown} trials"
+    fig.suptitle(f"tanh neuron, $W_2$ = {w2:g}: {trials} each with distractions "
                  f"$\\mathcal{{N}}(0, {noise:g}^2)$", fontsize=10.5)
     fig.tight_layout()
     return fig

@@ -341,6 +341,14 @@ def test_frames_are_image_frames_of_the_picture_with_alt_and_caption():
     plt.close("all")
 
 
+@pytest.mark.parametrize("w2_values,shape", [([[0.5, 1.0]], "(1, 2)"), (1.0, "()"), ([], "(0,)")],
+                         ids=["a-row", "one-number", "empty"])
+def test_w2_frames_names_a_wrong_shaped_w2_values(w2_values, shape):
+    with pytest.raises(ValueError, match=exactly(
+            f"w2_values must be a 1-D array of one or more W2 values; got shape {shape}")):
+        w2_frames(w2_values)
+
+
 def test_slider_defaults_open_at_w2_1_with_x1_1():
     widget, labels, shares = w2_slider(w2_values=[1.0])
     slider, pages = widget.children
@@ -434,7 +442,7 @@ def test_latch_figure_follows_its_arguments():
     np.testing.assert_array_equal(left.lines[0].get_ydata(), runs[1.0][0][0])
     np.testing.assert_array_equal(right.lines[1].get_ydata(), runs[-1.0][1][0])
     assert left.get_xlim() == (0.5, 6.5) and left.texts[2].get_position() == (6, 0.05)
-    assert fig._suptitle.get_text() == r"tanh neuron, $W_2$ = 1.5: 1 trials each with distractions $\mathcal{N}(0, 0.5^2)$"
+    assert fig._suptitle.get_text() == r"tanh neuron, $W_2$ = 1.5: 1 trial each with distractions $\mathcal{N}(0, 0.5^2)$"
     plt.close(fig)
 
 
