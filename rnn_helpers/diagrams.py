@@ -196,14 +196,28 @@ def describe_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None
             return ""
         if isinstance(labels, str):
             return f"; every {arrow} is labelled with the same weight {plain_label(labels)}"
-        return f"; the {arrows} are labelled {listed(labels)}" if listed(labels) else ""
+        if not listed(labels):
+            return ""
+        many = sum(1 for label in labels if label) > 1
+        return f"; the {arrows} are labelled {listed(labels)}" if many else f"; the {arrow} is labelled {listed(labels)}"
 
     parts = [f"A recurrent network unrolled over {steps} step{'s' if steps > 1 else ''}, drawn left to right."]
     if initial_state is not None:
         parts.append(f"A dashed initial state {plain_label(initial_state)} stands before the first step.")
     hidden_names = listed(hidden_labels)
-    parts.append(f"Hidden states {hidden_names} form the middle row" if hidden_names else "Unlabelled hidden states form the middle row")
-    parts[-1] += (", each passing an arrow to the next" + weight_text(recurrent_weights, "arrow between states", "arrows between states") + ".") if steps > 1 or initial_state else "."
+    if hidden_names:
+        many = sum(1 for label in hidden_labels if label) > 1
+        parts.append(f"Hidden state{'s' if many else ''} {hidden_names} form{'' if many else 's'} the middle row")
+    else:
+        parts.append("Unlabelled hidden states form the middle row" if steps > 1
+                     else "An unlabelled hidden state forms the middle row")
+    if steps > 1:
+        parts[-1] += ", each passing an arrow to the next"
+    elif initial_state is not None:
+        parts[-1] += ", reached by an arrow from the initial state"
+    if steps > 1 or initial_state is not None:
+        parts[-1] += weight_text(recurrent_weights, "arrow between states", "arrows between states")
+    parts[-1] += "."
     reading = [f"step {t + 1} reads {plain_label(label)}" for t, label in enumerate(inputs) if label is not None]
     parts.append(("Inputs below: " + ", ".join(reading) + weight_text(input_weights, "input arrow", "input arrows") + ".") if reading else "No step reads an input.")
     emitting = [f"step {t + 1} emits {plain_label(label)}" for t, label in enumerate(outputs) if label is not None]

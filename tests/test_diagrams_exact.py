@@ -329,16 +329,24 @@ def test_alt_text_word_for_word():
     assert describe_unrolled(["$x$"], ["$y$"], ["$h$"], initial_state="$h_0$", recurrent_weights="$W_{hh}$",
                              input_weights=["$U$"], output_weights="$V$") == (
         "A recurrent network unrolled over 1 step, drawn left to right. A dashed initial state h_0 stands before "
-        "the first step. Hidden states h form the middle row, each passing an arrow to the next; every arrow "
-        "between states is labelled with the same weight W_hh. Inputs below: step 1 reads x; the input arrows "
-        "are labelled U. Outputs above: step 1 emits y; every output arrow is labelled with the same weight V.")
+        "the first step. Hidden state h forms the middle row, reached by an arrow from the initial state; every "
+        "arrow between states is labelled with the same weight W_hh. Inputs below: step 1 reads x; the input arrow "
+        "is labelled U. Outputs above: step 1 emits y; every output arrow is labelled with the same weight V.")
     assert describe_unrolled([None, None], [None, None], ["", ""], input_weights=[None, None],
                              output_weights=["$V_1$", "$V_2$"]) == (
         "A recurrent network unrolled over 2 steps, drawn left to right. Unlabelled hidden states form the "
         "middle row, each passing an arrow to the next. No step reads an input. No step emits an output.")
     assert describe_unrolled(["a"], ["b"], ["h"], input_weights=[None], output_weights=["$V$"]) == (
-        "A recurrent network unrolled over 1 step, drawn left to right. Hidden states h form the middle row. "
-        "Inputs below: step 1 reads a. Outputs above: step 1 emits b; the output arrows are labelled V.")
+        "A recurrent network unrolled over 1 step, drawn left to right. Hidden state h forms the middle row. "
+        "Inputs below: step 1 reads a. Outputs above: step 1 emits b; the output arrow is labelled V.")
+    assert describe_unrolled(["a"], ["b"], [""]) == (
+        "A recurrent network unrolled over 1 step, drawn left to right. An unlabelled hidden state forms the "
+        "middle row. Inputs below: step 1 reads a. Outputs above: step 1 emits b.")
+    assert describe_unrolled(["a", "b"], ["z", "y"], recurrent_weights=["$W_1$", "$W_2$"], input_weights=["$U$", None]) == (
+        "A recurrent network unrolled over 2 steps, drawn left to right. Hidden states h_1, h_2 form the middle "
+        "row, each passing an arrow to the next; the arrows between states are labelled W_1, W_2. Inputs below: "
+        "step 1 reads a, step 2 reads b; the input arrow is labelled U. Outputs above: step 1 emits z, step 2 "
+        "emits y.")
 
 
 @pytest.mark.parametrize("label, heard", [
