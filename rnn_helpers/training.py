@@ -219,6 +219,11 @@ def prediction_frames(probs_series, tokens: Sequence[str], inputs: Sequence[str]
     return pngs
 
 
+# Width in inches of the prediction charts' legend at font size 10 (its text is 9 pt), on one
+# line and on two, with a margin: 5.97 and 3.93 inches measured in DejaVu Sans, matplotlib's font.
+_LEGEND_INCHES = {1: 6.2, 2: 4.15}
+
+
 class _PredictionFigure:
     """The bar charts of ``plot_predictions``, built once, redrawn for new probabilities."""
 
@@ -233,10 +238,14 @@ class _PredictionFigure:
         extra = 0.0 if ruler is None else 0.35 * scale
         per_row = steps if columns is None else min(int(columns), steps)
         rows = -(-steps // per_row)
-        legend_lines = 1 if per_row == steps else 2
+        width = 1.55 * per_row + 0.4
+        # The legend under the charts takes one line where the figure is wide enough for it,
+        # else two; a figure of one or two charts is widened to hold the two lines.
+        legend_lines = 1 if width >= _LEGEND_INCHES[1] * scale else 2
+        width = max(width, _LEGEND_INCHES[2] * scale)
         extra += 0.15 * scale * (legend_lines - 1)
         self.fig, axes = plt.subplots(rows, per_row, sharey=True, squeeze=False,
-                                      figsize=(1.55 * per_row + 0.4, 2.45 * rows + 0.35 + extra))
+                                      figsize=(width, 2.45 * rows + 0.35 + extra))
         for ax in axes.ravel()[steps:]:
             ax.set_visible(False)
         self.axes = axes.ravel()[:steps]

@@ -18,11 +18,13 @@ import torch
 from matplotlib.colors import to_rgba
 
 from rnn_helpers.long_lag import (
+    Adam,
     Experiment,
     ModelSpec,
     TrainConfig,
     default_workers,
     describe_memory_unit,
+    long_lag_batch,
     lstm_gate_traces,
     make_model,
     memory_unit,
@@ -552,3 +554,134 @@ def test_run_experiment_uses_as_many_threads_as_workers(monkeypatch, workers):
     run_experiment({"small": ModelSpec("rnn", hidden=1)}, [1], TrainConfig(steps=1, batch=1), progress=None,
                    workers=workers)
     assert sizes == [workers]
+
+
+# --- input checks: whole messages at and just past each bound ---------------------------
+
+
+def test_make_model_keep_bias_is_closed_at_both_bounds_and_seed_at_least_0():
+    for bound in (-20.0, 20.0):
+        model = make_model("gru", hidden=1, keep_bias=bound)
+        assert model.recurrent.bias_ih_l0[1].item() == bound
+    for bad in (-20.5, 20.5):
+        with pytest.raises(ValueError, match=exactly(f"keep_bias must be a finite number in [-20.0, 20.0], got {bad}")):
+            make_model("lstm", hidden=1, keep_bias=bad)
+    message = ("keep_bias applies to the gate that keeps the old state, which only 'lstm' and 'gru' have; "
+               "got kind='rnn' with keep_bias=1.0")
+    with pytest.raises(ValueError, match=exactly(message)):
+        make_model("rnn", keep_bias=1.0)
+    with pytest.raises(ValueError, match=exactly("seed must be at least 0, got -1")):
+        make_model("rnn", hidden=1, seed=-1)
+
+
+def test_make_model_seeds_with_0_by_default():
+    default, zero, one = make_model("gru", hidden=2), make_model("gru", hidden=2, seed=0), make_model("gru", hidden=2, seed=1)
+    for a, b in zip(default.parameters(), zero.parameters()):
+        assert torch.equal(a, b)
+    assert not torch.equal(default.recurrent.weight_hh_l0, one.recurrent.weight_hh_l0)
+
+
+def test_one_sequence_without_a_batch_axis_gives_one_logit():
+    model = make_model("rnn", hidden=3, seed=2)
+    x = torch.from_numpy(np.random.default_rng(0).choice([-1.0, 1.0], size=(5, 1, 2)).astype(np.float32))
+    with torch.no_grad():
+        single, batched = model(x[:, 0]), model(x)
+    assert single.shape == () and batched.shape == (1,)
+    torch.testing.assert_close(single, batched[0])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"batch": 0}, "batch must be from 1 to 100000, got 0"),
+    ({"batch": 100_001}, "batch must be from 1 to 100000, got 100001"),
+    ({"clip": 0.0}, "clip must be a finite number in (0.0, 1000000.0], got 0.0"),
+    ({"clip": 1_000_000.5}, "clip must be a finite number in (0.0, 1000000.0], got 1000000.5"),
+    ({"patience": 0}, "patience must be at least 1, got 0"),
+])
+def test_train_config_refuses_values_past_each_bound_with_whole_messages(kwargs, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        TrainConfig(**kwargs)
+
+
+def test_train_config_accepts_each_bound():
+    config = TrainConfig(batch=100_000, clip=1e6, patience=1)
+    assert (config.batch, config.clip, config.patience) == (100_000, 1e6, 1)
+    assert TrainConfig(batch=1, clip=1e-12).clip == 1e-12
+
+
+def test_adam_betas_are_closed_and_eps_half_open_with_whole_messages():
+    p = torch.zeros(1, requires_grad=True)
+    optimizer = Adam([p], lr=0.1, betas=(0.0, 1.0), eps=1.0)
+    assert (optimizer.beta1, optimizer.beta2, optimizer.eps) == (0.0, 1.0, 1.0)
+    for betas, bad in (((-0.5, 0.999), -0.5), ((0.9, 1.5), 1.5)):
+        with pytest.raises(ValueError, match=exactly(f"betas[...] must be a finite number in [0.0, 1.0], got {bad}")):
+            Adam([p], lr=0.1, betas=betas)
+    for eps in (0.0, 1.5):
+        with pytest.raises(ValueError, match=exactly(f"eps must be a finite number in (0.0, 1.0], got {eps}")):
+            Adam([p], lr=0.1, eps=eps)
+
+
+def test_adam_skips_a_parameter_without_gradient_and_still_updates_the_others():
+    unused, used = torch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
+    optimizer = Adam([unused, used], lr=0.1)
+    used.grad = torch.tensor([1.0, -1.0])  # `unused` has no gradient (None)
+    optimizer.step()
+    assert unused.grad is None and torch.equal(unused.detach(), torch.zeros(2))
+    torch.testing.assert_close(used.detach(), torch.tensor([-0.1, 0.1]))  # Adam's first step is lr * sign(g)
+
+
+def test_train_model_refuses_bad_models_lags_and_seeds_with_whole_messages():
+    model, config = make_model("rnn", hidden=1), TrainConfig(steps=1, batch=1)
+    with pytest.raises(TypeError, match=exactly("model must come from make_model(...), got Linear")):
+        train_model(torch.nn.Linear(2, 1), 3, config)
+    for lag in (0, 1001):
+        with pytest.raises(ValueError, match=exactly(f"lag must be from 1 to 1000, got {lag}")):
+            train_model(model, lag, config)
+    with pytest.raises(ValueError, match=exactly("seed must be at least 0, got -1")):
+        train_model(model, 3, config, seed=-1)
+
+
+# --- train_model's bookkeeping: tiny runs whose every batch is known --------------------
+
+
+def train_quietly(model, lag, config, **kwargs):
+    result = train_model(model, lag, config, **kwargs)
+    assert len(result.losses) == result.updates
+    return result
+
+
+def test_train_model_draws_its_batches_from_seed_0_by_default():
+    config = TrainConfig(steps=2, batch=2, patience=1000)
+    default = train_quietly(make_model("rnn", hidden=1), 2, config)
+    assert default.losses == train_quietly(make_model("rnn", hidden=1), 2, config, seed=0).losses
+    assert default.losses != train_quietly(make_model("rnn", hidden=1), 2, config, seed=1).losses
+
+
+def constant_answer(logit):
+    """A model whose logit is `logit` for every sequence (read-out weight 0, recurrent layer all 0)."""
+    model = make_model("rnn", hidden=1)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.readout.bias.fill_(logit)
+    return model
+
+
+def test_training_stops_after_patience_perfect_batches_in_a_row():
+    """A model that always answers +1 (and barely moves at lr 1e-6), one sequence per batch:
+    a batch is perfect exactly when its bit is 1. With seed 3 the bits are 1, 0, 0, 0, 0, 1, 1:
+    the first batch alone is not enough, and the run stops at update 7, the second 1 in a row."""
+    config = TrainConfig(steps=20, batch=1, lr=1e-6, clip=1e-6, patience=2)
+    rng = np.random.default_rng(3)
+    assert [long_lag_batch(1, 1, rng)[1][0] for _ in range(7)] == [1, 0, 0, 0, 0, 1, 1]
+    result = train_quietly(constant_answer(0.5), 1, config, seed=3)
+    assert (result.updates, result.stopped_early) == (7, True)
+    assert result.clipped == 7  # every gradient norm is above 1e-6, also in a run that stops early
+
+
+def test_a_logit_of_exactly_0_answers_minus_1_and_a_norm_equal_to_clip_is_not_clipped():
+    """All weights 0: the logit is exactly 0 and the only gradient is the read-out bias's,
+    sigmoid(0) - y = 0.5 for the bit 0 that seed 1 draws first: its norm is exactly 0.5."""
+    assert long_lag_batch(1, 1, np.random.default_rng(1))[1][0] == 0.0
+    result = train_quietly(constant_answer(0.0), 1, TrainConfig(steps=1, batch=1, clip=0.5, patience=1), seed=1)
+    assert (result.updates, result.stopped_early, result.clipped) == (1, True, 0)
+    assert result.losses == [pytest.approx(np.log(2))]

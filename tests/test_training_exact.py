@@ -84,7 +84,8 @@ def test_plot_predictions_draws_the_probabilities_with_the_correct_bar_in_blue()
     fig = plot_predictions(probs, ["a", "b", "c"], inputs=["x", "a"], targets=["b", "c"], title="after 3 updates")
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) == 2
-    assert fig.get_size_inches() == pytest.approx((1.55 * 2 + 0.4, 2.45 + 0.35), rel=1e-12)
+    # two charts, 3.5 inches, would be narrower than the legend: widened to 4.15, legend on two lines
+    assert fig.get_size_inches() == pytest.approx((4.15, 2.45 + 0.35 + 0.15), rel=1e-12)
     assert fig._suptitle.get_text() == "after 3 updates"
     for t, (ax, correct) in enumerate(zip(axes, [1, 2])):
         bars = ax.patches
@@ -278,12 +279,12 @@ def test_plot_predictions_bars_labels_titles_legend_and_layout():
     assert [label.get_visible() for label in axes[1].get_yticklabels()] == [False] * len(axes[1].get_yticklabels())
     assert fig._suptitle.get_fontsize() == 11
     (legend,) = figure_texts(fig)
-    assert legend.get_text() == ("blue bar: the correct next character (its probability above it); "
+    assert legend.get_text() == ("blue bar: the correct next character (its probability above it);\n"
                                  "grey bars: the other characters")
     assert legend.get_position() == (0.5, 0.02)
     assert (legend.get_ha(), legend.get_va(), legend.get_fontsize()) == ("center", "bottom", 9)
     assert to_rgba(legend.get_color()) == to_rgba("0.25")
-    check_tight_layout(fig, 0.02, 0.22)
+    check_tight_layout(fig, 0.02, 0.22 + 0.15)
     plt.close(fig)
 
 
@@ -295,9 +296,34 @@ def test_plot_predictions_layout_does_not_depend_on_which_bar_is_correct_at_a_la
         for targets in ("bbb", "bca"):
             fig = plot_predictions(probs, "abc", inputs="xab", targets=targets, title="after 3 updates")
             positions.append([bound for ax in fig.axes for bound in ax.get_position().bounds])
-            check_tight_layout(fig, 0.02, 0.22 * 1.5)
+            check_tight_layout(fig, 0.02, (0.22 + 0.15) * 1.5)  # legend on two lines
             plt.close(fig)
     assert positions[1] == pytest.approx(positions[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("font_size", [10, 12])
+@pytest.mark.parametrize("steps", [1, 2, 3, 4, 5, 7])
+def test_the_prediction_legend_fits_inside_the_figure(steps, font_size):
+    """One line where the charts are wide enough for it, else two, and a figure of one or two charts
+    is widened to hold them (it once ran off both sides of a two-chart figure)."""
+    with plt.rc_context({"font.size": font_size}):
+        fig = plot_predictions(np.full((steps, 3), 1 / 3), "abc", inputs="abcabca"[:steps], targets="bcabcab"[:steps])
+    (legend,) = figure_texts(fig)
+    box = legend.get_window_extent(fig.canvas.get_renderer())
+    assert 0 < box.x0 and box.x1 < fig.bbox.width
+    scale = font_size / 10
+    one_line = 1.55 * steps + 0.4 >= 6.2 * scale
+    assert legend.get_text().count("\n") == (0 if one_line else 1)
+    assert fig.get_figwidth() == pytest.approx(max(1.55 * steps + 0.4, 4.15 * scale), rel=1e-12)
+    plt.close(fig)
+
+
+def test_the_chapter_3_slider_figure_keeps_its_size():
+    """Chapter 3's frames: five charts in rows of three at font size 12 (wide enough: not widened)."""
+    with plt.rc_context({"font.size": 12}):
+        figure = _PredictionFigure("Pleas", "Pleas", "lease", ruler=["0", "1"], ruler_name="updates:", columns=3)
+    assert figure.fig.get_size_inches() == pytest.approx((1.55 * 3 + 0.4, 2.45 * 2 + 0.35 + (0.35 + 0.15) * 1.2))
+    plt.close(figure.fig)
 
 
 def test_prediction_table_accepts_a_row_that_sums_to_1_within_a_thousandth():
@@ -355,7 +381,7 @@ def test_prediction_figure_with_ruler_and_columns_lays_out_rows_legend_and_ruler
         figure = _PredictionFigure("abc", "xab", "bbb", ruler=["0", "1", "2"], ruler_name="updates:", columns=2)
     fig = figure.fig
     extra = 0.35 + 0.15  # the ruler row, and the legend's second line
-    assert fig.get_size_inches() == pytest.approx((1.55 * 2 + 0.4, 2.45 * 2 + 0.35 + extra), rel=1e-12)
+    assert fig.get_size_inches() == pytest.approx((4.15, 2.45 * 2 + 0.35 + extra), rel=1e-12)
     assert len(fig.axes) == 4 and [ax.get_visible() for ax in fig.axes] == [True, True, True, False]
     assert [ax.get_ylabel() for ax in fig.axes[:3]] == ["p(next character)", "", "p(next character)"]
     legend, name, *labels = figure_texts(fig)
@@ -378,7 +404,7 @@ def test_prediction_figure_with_ruler_and_columns_lays_out_rows_legend_and_ruler
 def test_prediction_figure_in_rows_without_a_ruler_keeps_the_legend_at_the_bottom():
     figure = _PredictionFigure("abc", "xab", "bbb", columns=2)
     fig = figure.fig
-    assert fig.get_size_inches() == pytest.approx((1.55 * 2 + 0.4, 2.45 * 2 + 0.35 + 0.15), rel=1e-12)
+    assert fig.get_size_inches() == pytest.approx((4.15, 2.45 * 2 + 0.35 + 0.15), rel=1e-12)
     (legend,) = figure_texts(fig)
     assert legend.get_position() == (0.5, 0.02)
     check_tight_layout(fig, 0.02, 0.22 + 0.15)
@@ -390,7 +416,7 @@ def test_prediction_figure_text_and_space_grow_with_the_font_size():
         figure = _PredictionFigure("abc", "xab", "bbb", ruler=["0", "1"], ruler_name="updates:", columns=2)
         fig = figure.fig
         extra = (0.35 + 0.15) * 2
-        assert fig.get_size_inches() == pytest.approx((1.55 * 2 + 0.4, 2.45 * 2 + 0.35 + extra), rel=1e-12)
+        assert fig.get_size_inches() == pytest.approx((4.15 * 2, 2.45 * 2 + 0.35 + extra), rel=1e-12)
         legend, name, *labels = figure_texts(fig)
         assert [label.get_position()[0] for label in labels] == pytest.approx([0.2, 0.96])
         assert [text.get_fontsize() for text in (legend, name, *labels)] == [18, 20, 20, 20]
@@ -465,11 +491,11 @@ def test_prediction_frames_defaults_80_dpi_no_ruler_name_and_accepts_one_column(
     (png,) = prediction_frames([probs], "ab", "a", "b", ["t"], ruler=["0"])
     figure = _PredictionFigure("ab", "a", "b", ruler=["0"], ruler_name="")
     frame = frame_pixels(png)
-    assert frame.shape == (round(3.15 * 80), round(1.95 * 80), 3)
+    assert frame.shape == (round((2.45 + 0.35 + 0.35 + 0.15) * 80), round(4.15 * 80), 3)  # widened, legend on two lines
     assert differing_rows(frame, drawn_pixels(figure, 80, probs, "t", 0)) <= axis_rows(figure)
     plt.close(figure.fig)
     pngs = prediction_frames([np.array([[0.3, 0.7], [0.6, 0.4]])], "ab", "ab", "ba", ["t"], dpi=20, columns=1)
-    assert frame_pixels(pngs[0]).shape == (round((2.45 * 2 + 0.35 + 0.15) * 20), round(1.95 * 20), 3)
+    assert frame_pixels(pngs[0]).shape == (round((2.45 * 2 + 0.35 + 0.15) * 20), round(4.15 * 20), 3)
 
 
 def test_plot_hidden_states_colour_bar_shows_the_heatmaps_scale_from_minus_1_to_1():
