@@ -30,8 +30,10 @@ def bits_per_character(p_correct) -> float:
     p = real_array(p_correct, "p_correct")
     if p.ndim != 1 or p.size == 0:
         raise ValueError(f"p_correct must be a non-empty 1-D array of probabilities; got shape {p.shape}")
-    if (p < 0).any() or (p > 1 + 1e-9).any():
-        raise ValueError("p_correct must hold probabilities between 0 and 1")
+    outside = np.flatnonzero((p < 0) | (p > 1 + 1e-9))  # 1e-9: rounding just above 1 passes
+    if len(outside):
+        raise ValueError(f"p_correct must hold probabilities between 0 and 1; got {p[outside[0]]:.10g} "
+                         f"at index {outside[0]}")
     with np.errstate(divide="ignore"):
         return float(-np.mean(np.log2(p)))
 

@@ -202,8 +202,9 @@ def test_bits_per_character_edges():
 @pytest.mark.parametrize("p, message", [
     (np.full((2, 2), 0.5), "p_correct must be a non-empty 1-D array of probabilities; got shape (2, 2)"),
     ([], "p_correct must be a non-empty 1-D array of probabilities; got shape (0,)"),
-    ([0.5, 1.1], "p_correct must hold probabilities between 0 and 1"),
-    ([-0.1], "p_correct must hold probabilities between 0 and 1"),
+    ([0.5, 1.1, 2.0], "p_correct must hold probabilities between 0 and 1; got 1.1 at index 1"),
+    ([-0.1], "p_correct must hold probabilities between 0 and 1; got -0.1 at index 0"),
+    ([1.0, 1 + 1e-8], "p_correct must hold probabilities between 0 and 1; got 1.00000001 at index 1"),
 ])
 def test_bits_per_character_errors(p, message):
     with pytest.raises(ValueError, match=exactly(message)):
