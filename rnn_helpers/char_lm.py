@@ -39,9 +39,9 @@ def sample_with_temperature(logits, temperature: float, rng: np.random.Generator
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     z = (logits - logits.max()) / temperature
-    p = np.exp(z)
-    p /= p.sum()
-    return int(min(np.searchsorted(np.cumsum(p), rng.random() * p.sum(), side="right"), p.size - 1))
+    weights = np.exp(z)  # proportional to the probabilities; the draw is scaled to their sum
+    draw = rng.random() * weights.sum()
+    return int(min(np.searchsorted(np.cumsum(weights), draw, side="right"), weights.size - 1))
 
 
 def softmax_with_temperature(logits, temperature: float) -> np.ndarray:
@@ -176,6 +176,10 @@ def train_tbptt(model, codes, steps: int, chunk: int = 64, batch: int = 32, lr: 
         raise ValueError(f"chunk must be a positive integer; got {chunk!r}")
     device = device or torch.device("cpu")
     data = stream_batches(codes, batch).to(device)
+    if chunk + 1 > data.shape[0]:
+        raise ValueError(f"chunk {chunk} needs {chunk + 1} characters in each stream, but {np.size(codes)} characters "
+                         f"cut into {batch} streams give {data.shape[0]} each; use chunk <= {data.shape[0] - 1} "
+                         "or a smaller batch")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(steps, 1)) if cosine else None
     losses, state, start = [], None, 0
