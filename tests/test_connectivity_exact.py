@@ -148,3 +148,8 @@ def test_noisy_latch_draws_one_row_of_distractions_per_trial():
 def test_whole_error_messages(call, error, message):
     with pytest.raises(error, match=exactly(message)):
         call()
+
+
+def test_first_input_pulse_names_a_size_that_is_not_one_number():
+    with pytest.raises(ValueError, match=exactly("size must be one number; got an array of shape (2,)")):
+        first_input_pulse(5, np.array([1.0, 2.0]))

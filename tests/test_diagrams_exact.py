@@ -349,6 +349,18 @@ def test_alt_text_word_for_word():
         "emits y.")
 
 
+def test_alt_text_of_several_steps_with_an_initial_state_and_of_one_step_with_a_recurrent_weight():
+    assert describe_unrolled(["a", "b"], ["y", "z"], initial_state="$h_0$", output_weights=["$V_1$", "$V_2$"]) == (
+        "A recurrent network unrolled over 2 steps, drawn left to right. A dashed initial state h_0 stands before "
+        "the first step. Hidden states h_1, h_2 form the middle row, each passing an arrow to the next. Inputs "
+        "below: step 1 reads a, step 2 reads b. Outputs above: step 1 emits y, step 2 emits z; the output arrows "
+        "are labelled V_1, V_2.")
+    # one step and no initial state: no arrow between states, so its weight is not mentioned
+    assert describe_unrolled(["a"], ["b"], recurrent_weights="$W$") == (
+        "A recurrent network unrolled over 1 step, drawn left to right. Hidden state h_1 forms the middle row. "
+        "Inputs below: step 1 reads a. Outputs above: step 1 emits b.")
+
+
 @pytest.mark.parametrize("label, heard", [
     ("$\\alpha_t$", "alpha_t"),  # a TeX command loses its backslash
     ("$\\mathbf{x}_t$", "mathbfx_t"),  # and its braces

@@ -318,6 +318,17 @@ def test_the_prediction_legend_fits_inside_the_figure(steps, font_size):
     plt.close(fig)
 
 
+def test_the_prediction_legend_takes_one_line_from_exactly_the_width_it_needs(monkeypatch):
+    import rnn_helpers.training as training
+
+    monkeypatch.setitem(training._LEGEND_INCHES, 1, 1.55 * 4 + 0.4)  # four charts: exactly wide enough
+    fig = plot_predictions(np.full((4, 3), 1 / 3), "abc", inputs="abca", targets="bcab")
+    (legend,) = figure_texts(fig)
+    assert legend.get_text() == ("blue bar: the correct next character (its probability above it); "
+                                 "grey bars: the other characters")
+    plt.close(fig)
+
+
 def test_the_chapter_3_slider_figure_keeps_its_size():
     """Chapter 3's frames: five charts in rows of three at font size 12 (wide enough: not widened)."""
     with plt.rc_context({"font.size": 12}):
