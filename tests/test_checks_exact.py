@@ -895,6 +895,31 @@ def test_a_wrong_rnn_step_on_a_case_that_fits_no_transposed_weight_gets_a_verdic
     )
 
 
+def test_a_list_number_replaced_by_nan_is_a_change(capsys):
+    def fn(x, w_x, w_h):
+        x[0] = float("nan")
+        return _bptt([0.5, -1.0], w_x, w_h)
+
+    ok, out = verdict(capsys, "bptt", fn)
+    assert ok is False and "your function changed its argument x[0] in place." in flat(out)
+
+
+def _rnn_without_bias_hh_when_sizes_differ(x_t, h_prev, p):
+    h = _rnn(x_t, h_prev, p)
+    if x_t.shape[-1] == h_prev.shape[-1]:
+        return h
+    return np.tanh(x_t @ p["weight_ih"].T + p["bias_ih"] + h_prev @ p["weight_hh"].T)
+
+
+def test_a_hint_after_one_that_does_not_fit_the_sizes_is_still_found(capsys):
+    # on case 2 (input 2, hidden 4) the "weight_ih transposed" hint cannot be computed; the
+    # later ones are still tried, and "bias_hh left out" matches
+    ok, out = verdict(capsys, "rnn_step", _rnn_without_bias_hh_when_sizes_differ)
+    assert ok is False and "Case 2 of 6 (one example: input 2, hidden 4)" in flat(out)
+    assert_one_hint(out, "your h_t equals the step computed with bias_hh left out. PyTorch's RNN has two "
+                         "biases, bias_ih and bias_hh, and adds both.")
+
+
 # ---- the sampling check's statistics ------------------------------------------------------
 
 
