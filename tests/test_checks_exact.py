@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 import math
+import time
 
 import numpy as np
 import pytest
@@ -703,16 +704,56 @@ def _lstm_for_one_example(x_t, state, p):
 
 
 def test_an_lstm_for_one_example_gets_the_batch_note(capsys):
+    """The whole verdict, line by line: what is indented, and by how much, is part of it."""
     ok, out = verdict(capsys, "lstm_step", _lstm_for_one_example)
-    assert flat(out) == (
-        "lstm_step: not yet right. Case 4 of 6 (a batch: batch 2, input 3, hidden 4): your function "
-        "raised an error. It was called with x_t array (2, 3), state (h_prev (2, 4), c_prev (2, 4)), "
-        "params {weight_ih (16, 3), weight_hh (16, 4), bias_ih (16,), bias_hh (16,)}. "
-        "NotImplementedError: batches come later "
-        f'in _lstm_for_one_example, line {_line(_lstm_for_one_example, 2)}: raise NotImplementedError("batches '
-        'come later") From this case on the input is a batch: x_t is (batch, input), the states (batch, '
-        "hidden), one row per example. Cases 1 to 3 passed."
+    assert out == (
+        "lstm_step: not yet right. Case 4 of 6 (a batch: batch 2, input 3, hidden 4):\n"
+        "your function raised an error.\n"
+        "  It was called with x_t array (2, 3), state (h_prev (2, 4), c_prev (2, 4)),\n"
+        "  params {weight_ih (16, 3), weight_hh (16, 4), bias_ih (16,), bias_hh\n"
+        "  (16,)}.\n"
+        "  NotImplementedError: batches come later\n"
+        f"  in _lstm_for_one_example, line {_line(_lstm_for_one_example, 2)}: raise NotImplementedError(\"batches\n"
+        "    come later\")\n"
+        "  From this case on the input is a batch: x_t is (batch, input), the states\n"
+        "  (batch, hidden), one row per example.\n"
+        "  Cases 1 to 3 passed.\n"
     )
+
+
+def _long_complaint(x, w_x, w_h):
+    raise ValueError("this message is long enough to be wrapped onto a second line under the first one")
+
+
+def test_a_long_error_message_wraps_under_its_first_line(capsys):
+    ok, out = verdict(capsys, "bptt", _long_complaint)
+    assert out.splitlines()[3:6] == [
+        "  ValueError: this message is long enough to be wrapped onto a second line",
+        "    under the first one",
+        f"  in _long_complaint, line {_line(_long_complaint, 1)}: raise ValueError(\"this message is long",
+    ]
+
+
+def test_a_result_with_too_few_parts_is_described_indented(capsys):
+    ok, out = verdict(capsys, "lstm_step", lambda x_t, state, p: _lstm(x_t, state, p)[0])
+    assert ok is False and out == (
+        "lstm_step: not yet right. Case 1 of 6 (one example: input 3, hidden 4):\n"
+        "  your function returned an array of shape (4,); expected a pair (h_t, c_t).\n"
+    )
+
+
+def _rnn_without_bias_hh_for_batches(x_t, h_prev, p):
+    if x_t.ndim == 1:
+        return _rnn(x_t, h_prev, p)
+    return np.tanh(x_t @ p["weight_ih"].T + p["bias_ih"] + h_prev @ p["weight_hh"].T)
+
+
+def test_a_hint_replaces_the_cases_note(capsys):
+    ok, out = verdict(capsys, "rnn_step", _rnn_without_bias_hh_for_batches)
+    assert ok is False and "Case 4 of 6 (a batch: batch 2, input 3, hidden 4)" in flat(out)
+    assert_one_hint(out, "your h_t equals the step computed with bias_hh left out. PyTorch's RNN has two "
+                         "biases, bias_ih and bias_hh, and adds both.")
+    assert "From this case on" not in out
 
 
 def test_the_lstm_cases_are_fixed():
@@ -763,6 +804,40 @@ def test_the_fallback_stops_a_function_that_catches_exceptions(capsys):
         "a loop that never ends (a while whose condition never becomes false)? A slow function can "
         "be given more time: check(..., time_limit=60)."
     )
+
+
+def _sleeping(*args):
+    time.sleep(1.6)  # one call into C: the fallback's stop lands only when it returns
+
+
+def test_the_fallback_says_when_a_function_could_not_be_stopped(capsys):
+    """Off the main thread, a function stuck in one long call into C outlives the stop and the
+    second (one-second) wait: the verdict says it may still be running, indented as the rest."""
+    import threading
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(check("bptt", _sleeping, time_limit=0.2)))
+    worker.start()
+    worker.join(10)
+    out = capsys.readouterr().out
+    assert results == [False]
+    assert out == (
+        "bptt: not yet right. Case 1 of 5 (x as a list): your function did not return\n"
+        "within 0.2 seconds and was stopped.\n"
+        "  It was called with x = [0.5, -1], w_x = 0.8, w_h = 1.2. Is there a loop\n"
+        "  that never ends (a while whose condition never becomes false)? A slow\n"
+        "  function can be given more time: check(..., time_limit=60).\n"
+        "  It could not be stopped and may still be running; restart the kernel if\n"
+        "  the computer stays busy.\n"
+    )
+    time.sleep(0.5)  # let the sleeping thread finish before the next test
+
+
+@pytest.mark.parametrize("name", [["rnn_step"], {"rnn_step": 1}])
+def test_an_unhashable_name_is_an_unknown_exercise(capsys, name):
+    ok, out = verdict(capsys, name, _bptt)
+    assert ok is False
+    assert out.startswith(f"check: there is no exercise called {name!r}. The exercises are:\n  rnn_step, chapter 2")
 
 
 def _stubborn(*args):
@@ -1323,3 +1398,8 @@ def test_a_sampler_that_never_returns_in_full(capsys):
                                          (object(), "an object"), (Ellipsis, "an ellipsis")])
 def test_a_type_is_named_with_the_right_article(value, name):
     assert checks._type_name(value) == name
+
+
+def test_a_mantissa_is_rounded_to_three_decimals_before_it_is_compared_with_10():
+    assert checks._value_text(9.6e7) == "9.600 × 10⁷"
+    assert checks._value_text(-9.99996e-7) == "-1.000 × 10⁻⁶"
