@@ -450,3 +450,10 @@ def test_latch_figure_follows_its_arguments():
 def test_latch_figure_refuses_a_count_of_trials_that_is_not_whole(shown):
     with pytest.raises(ValueError, match=exactly(f"shown must be a whole number >= 1; got {shown!r}")):
         plot_latch(shown=shown)
+
+
+def test_the_figure_names_inputs_that_are_not_one_sequence():
+    picture = ConnectivityFigure(dpi=20)
+    with pytest.raises(ValueError, match=exactly("inputs must be 1-D (T,), one number per step; got shape () (0-D)")):
+        picture.draw(1.0, 5.0)
+    plt.close(picture.figure)
