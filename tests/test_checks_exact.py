@@ -1403,3 +1403,13 @@ def test_a_type_is_named_with_the_right_article(value, name):
 def test_a_mantissa_is_rounded_to_three_decimals_before_it_is_compared_with_10():
     assert checks._value_text(9.6e7) == "9.600 × 10⁷"
     assert checks._value_text(-9.99996e-7) == "-1.000 × 10⁻⁶"
+
+
+def test_a_type_name_gets_an_only_before_a_vowel_and_a_sentence_keeps_its_full_stop():
+    class Xylophone:
+        pass
+
+    Xylophone.__module__ = "Xylo"  # a module whose name starts with a capital X
+    assert checks._type_name(Xylophone()) == "a Xylo.Xylophone"
+    assert checks._type_name(1 + 2j) == "a complex" and checks._type_name(3) == "an int"
+    assert checks._sentence("Done.") == "Done." and checks._sentence("Done") == "Done."
