@@ -187,27 +187,26 @@ def describe_unrolled(inputs: Sequence[str | None], outputs: Sequence[str | None
     steps = len(inputs)
     hidden_labels = list(hidden_labels) if hidden_labels is not None else [f"h_{t + 1}" for t in range(steps)]
 
-    def listed(labels):
-        names = [plain_label(label) for label in labels if label]
-        return ", ".join(names)
+    def named(labels):
+        return [plain_label(label) for label in labels if label]
 
     def weight_text(labels, arrow, arrows):
         if labels is None:
             return ""
         if isinstance(labels, str):
             return f"; every {arrow} is labelled with the same weight {plain_label(labels)}"
-        if not listed(labels):
+        names = named(labels)
+        if not names:
             return ""
-        many = sum(1 for label in labels if label) > 1
-        return f"; the {arrows} are labelled {listed(labels)}" if many else f"; the {arrow} is labelled {listed(labels)}"
+        return f"; the {arrows} are labelled {', '.join(names)}" if len(names) > 1 else f"; the {arrow} is labelled {names[0]}"
 
     parts = [f"A recurrent network unrolled over {steps} step{'s' if steps > 1 else ''}, drawn left to right."]
     if initial_state is not None:
         parts.append(f"A dashed initial state {plain_label(initial_state)} stands before the first step.")
-    hidden_names = listed(hidden_labels)
+    hidden_names = named(hidden_labels)
     if hidden_names:
-        many = sum(1 for label in hidden_labels if label) > 1
-        parts.append(f"Hidden state{'s' if many else ''} {hidden_names} form{'' if many else 's'} the middle row")
+        many = len(hidden_names) > 1
+        parts.append(f"Hidden state{'s' if many else ''} {', '.join(hidden_names)} form{'' if many else 's'} the middle row")
     else:
         parts.append("Unlabelled hidden states form the middle row" if steps > 1
                      else "An unlabelled hidden state forms the middle row")

@@ -29,6 +29,18 @@ def verdict(capsys, name, fn, **kwargs):
     return ok, capsys.readouterr().out
 
 
+def verdict_off_the_main_thread(capsys, name, fn, **kwargs):
+    """check(...) called from a worker thread, where the fallback thread stops the reader's function."""
+    import threading
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(check(name, fn, **kwargs)))
+    worker.start()
+    worker.join(10)
+    assert len(results) == 1, "check did not return within 10 seconds"
+    return results[0], capsys.readouterr().out
+
+
 def flat(text: str) -> str:
     return " ".join(text.split())
 
@@ -790,14 +802,8 @@ def test_the_lstm_cases_are_fixed():
 
 
 def test_the_fallback_stops_a_function_that_catches_exceptions(capsys):
-    import threading
-
-    results = []
-    worker = threading.Thread(target=lambda: results.append(check("bptt", _stubborn, time_limit=0.2)))
-    worker.start()
-    worker.join(10)
-    out = capsys.readouterr().out
-    assert results == [False]
+    ok, out = verdict_off_the_main_thread(capsys, "bptt", _stubborn, time_limit=0.2)
+    assert ok is False
     assert flat(out) == (
         "bptt: not yet right. Case 1 of 5 (x as a list): your function did not return within 0.2 "
         "seconds and was stopped. It was called with x = [0.5, -1], w_x = 0.8, w_h = 1.2. Is there "
@@ -813,14 +819,8 @@ def _sleeping(*args):
 def test_the_fallback_says_when_a_function_could_not_be_stopped(capsys):
     """Off the main thread, a function stuck in one long call into C outlives the stop and the
     second (one-second) wait: the verdict says it may still be running, indented as the rest."""
-    import threading
-
-    results = []
-    worker = threading.Thread(target=lambda: results.append(check("bptt", _sleeping, time_limit=0.2)))
-    worker.start()
-    worker.join(10)
-    out = capsys.readouterr().out
-    assert results == [False]
+    ok, out = verdict_off_the_main_thread(capsys, "bptt", _sleeping, time_limit=0.2)
+    assert ok is False
     assert out == (
         "bptt: not yet right. Case 1 of 5 (x as a list): your function did not return\n"
         "within 0.2 seconds and was stopped.\n"
